@@ -1,0 +1,215 @@
+package dsl
+
+import (
+	"fmt"
+	"time"
+)
+
+// Pos is a position in a .pico file. Line and Column start at 1; Column counts
+// bytes, as go/token does.
+type Pos struct {
+	Filename string
+	Offset   int
+	Line     int
+	Column   int
+}
+
+// String formats p as FILE:LINE:COL, the form editors turn into a link.
+func (p Pos) String() string {
+	return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+}
+
+// Model is a checked .pico file: every name is resolved, every route is known.
+// The code generator reads only the model, never the syntax tree.
+type Model struct {
+	Filename string    // as given to Check
+	Package  string    // from `package`; "" when the file has none
+	Imports  []*Import // in source order, each used by at least one type
+	Store    *Store
+	Nodes    []*Node // in source order
+	Flows    []*Flow // in source order
+}
+
+// Import is an `import [alias] "path"` declaration.
+type Import struct {
+	Pos   Pos
+	Alias string // "" when the import has none
+	Path  string
+	Name  string // the qualifier types use: Alias, else the last path element
+}
+
+// Store is the one `store` declaration: the state every node reads and writes.
+type Store struct {
+	Pos    Pos
+	Name   string
+	Doc    []string // doc comment lines, without the leading "//" and one space
+	Fields []*Field
+}
+
+// Field is one store field.
+type Field struct {
+	Pos     Pos
+	Name    string // as written in the .pico; also the JSON key
+	GoName  string // exported CamelCase with Go initialisms: user_id -> UserID
+	Type    *Type
+	Default *Literal // nil when the field has none
+	Doc     []string
+	Comment string // a comment at the end of the field's line, without "//"
+}
+
+// TypeKind says which Go type expression a Type is.
+type TypeKind int
+
+const (
+	NamedType   TypeKind = iota + 1 // string, Page, time.Duration
+	SliceType                       // []Elem
+	ArrayType                       // [Len]Elem
+	MapType                         // map[Key]Elem
+	PointerType                     // *Elem
+)
+
+// Type is a Go type expression written in the .pico.
+type Type struct {
+	Pos  Pos
+	Kind TypeKind
+	Name string  // NamedType: the name without qualifier
+	Pkg  *Import // NamedType: the import of a qualified name; nil for predeclared and local names
+	Len  int64   // ArrayType
+	Key  *Type   // MapType
+	Elem *Type   // SliceType, ArrayType, MapType, PointerType
+}
+
+// String returns t in Go syntax, qualified as written in the .pico.
+func (t *Type) String() string {
+	switch t.Kind {
+	case SliceType:
+		return "[]" + t.Elem.String()
+	case ArrayType:
+		return fmt.Sprintf("[%d]%s", t.Len, t.Elem)
+	case MapType:
+		return "map[" + t.Key.String() + "]" + t.Elem.String()
+	case PointerType:
+		return "*" + t.Elem.String()
+	}
+	if t.Pkg != nil {
+		return t.Pkg.Name + "." + t.Name
+	}
+	return t.Name
+}
+
+// LiteralKind says what kind of literal a default value is.
+type LiteralKind int
+
+const (
+	StringLit LiteralKind = iota + 1
+	IntLit
+	FloatLit
+	BoolLit
+)
+
+// Literal is a store field default.
+type Literal struct {
+	Pos  Pos
+	Kind LiteralKind
+	Go   string // Go source of the value, valid for the field's type: "unknown" (quoted), -1, 2.5, true
+}
+
+// Node is a `node` declaration.
+type Node struct {
+	Pos      Pos
+	Name     string
+	Doc      []string
+	Prep     *Type // nil: the node has no Prep phase
+	Exec     *Type // nil: the node has no Exec phase
+	Attempts int   // >= 1
+	Wait     time.Duration
+	Backoff  float64 // >= 1
+	Timeout  time.Duration
+	Batch    bool // Prep returns a slice; Exec runs once per element
+	Parallel int  // >= 1; more than 1 only with Batch
+	// Actions are the node's outcomes: its `actions` list when it declares one,
+	// else the labels of its outgoing edges across all flows, in order of first
+	// appearance. None: the node is terminal.
+	Actions []*Action
+}
+
+// Terminal reports whether n has no actions: after its Post the flow finishes.
+func (n *Node) Terminal() bool { return len(n.Actions) == 0 }
+
+// Item is the type Exec receives: the element type of Prep for a batch node,
+// else Prep itself (nil when the node has no Prep).
+func (n *Node) Item() *Type {
+	if n.Batch {
+		return n.Prep.Elem
+	}
+	return n.Prep
+}
+
+// Action is one outcome of a node, or of a flow used as a node.
+type Action struct {
+	Pos    Pos    // where it is declared or first used
+	Name   string // as written: "faq"
+	GoName string // the generated constant: "ClassifyFaq"
+}
+
+// Flow is a `flow` declaration.
+type Flow struct {
+	Pos      Pos
+	Name     string
+	Doc      []string
+	MaxSteps int       // 0: no limit
+	Start    *Member   // the member that runs first
+	Members  []*Member // every node and subflow the flow uses, Start first, then in order of first appearance
+	Edges    []*Edge   // chains split into single edges, in source order
+	// Outcomes are the labels of the flow's edges into `end`, in order of first
+	// appearance: the actions the flow has when another flow uses it as a node.
+	Outcomes []*Action
+	// Subflow reports whether another flow of the file uses this one as a node.
+	Subflow bool
+}
+
+// Member is a node or subflow as used inside one flow, with its routes.
+type Member struct {
+	Node *Node // exactly one of Node and Flow is set
+	Flow *Flow
+	// Routes holds one route per action of the member, in the member's action
+	// order, with `*` edges already expanded.
+	Routes []*Route
+}
+
+// Name is the member's node or flow name, which is also its field name in the
+// generated flow struct.
+func (m *Member) Name() string {
+	if m.Flow != nil {
+		return m.Flow.Name
+	}
+	return m.Node.Name
+}
+
+// Actions are the member's outcomes: a node's actions or a subflow's outcomes.
+func (m *Member) Actions() []*Action {
+	if m.Flow != nil {
+		return m.Flow.Outcomes
+	}
+	return m.Node.Actions
+}
+
+// Route says where a flow goes after a member returns an action.
+type Route struct {
+	Action *Action
+	Target *Member // nil: the flow finishes (an edge into `end`)
+	Edge   *Edge   // the edge that routes it: labelled or `*`
+}
+
+// Edge is one `SOURCE then ACTION -> TARGET` link.
+type Edge struct {
+	Pos      Pos // of the source name
+	From     *Member
+	Label    string // the action, or "*"
+	LabelPos Pos
+	To       *Member // nil: `end`
+	ToPos    Pos
+}
+
+// Wildcard reports whether e is a `*` edge.
+func (e *Edge) Wildcard() bool { return e.Label == "*" }
