@@ -1,7 +1,511 @@
 package dsl
 
+import (
+	"fmt"
+	"go/token"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
 // Check parses and checks one .pico file. The model is nil when the
-// diagnostics hold an error; warnings come with a model.
+// diagnostics hold an error; warnings come with a model. Diagnostics are
+// sorted by position.
 func Check(filename string, src []byte) (*Model, Diagnostics) {
-	panic("not yet written")
+	s := newSource(filename, src)
+	f, d := s.parse()
+	if d != nil {
+		return nil, Diagnostics{d}
+	}
+	c := &checker{
+		src:     s,
+		m:       &Model{Filename: filename},
+		decls:   map[string]Pos{},
+		nodes:   map[string]*Node{},
+		flows:   map[string]*Flow{},
+		imports: map[string]*Import{},
+		used:    map[*Import]bool{},
+	}
+	c.file(f)
+	diags := c.diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return c.m, diags
+}
+
+// checker turns a syntax tree into a Model, collecting every problem on the
+// way rather than stopping at the first.
+type checker struct {
+	src   *source
+	m     *Model
+	diags Diagnostics
+
+	decls   map[string]Pos // store, node and flow names share one namespace
+	nodes   map[string]*Node
+	flows   map[string]*Flow
+	imports map[string]*Import // by the name types qualify with
+	used    map[*Import]bool
+
+	declared  map[*Node]bool // nodes with an `actions` list
+	members   map[*Flow]map[string]*Member
+	memberPos map[*Member]Pos // where a member first appears in its flow
+	flowDecls map[*Flow]*FlowDecl
+	// firstUse is where each node or flow is first used by any flow, for
+	// "declared but not used" warnings.
+	firstUse map[string]bool
+	// cyclic marks flows on a subflow cycle: their outcomes are unknown, so
+	// routing checks skip them rather than report knock-on errors.
+	cyclic map[*Flow]bool
+}
+
+func (c *checker) errorf(p Pos, format string, args ...any) {
+	c.diags = append(c.diags, &Diagnostic{Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) warnf(p Pos, format string, args ...any) {
+	c.diags = append(c.diags, &Diagnostic{Pos: p, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+func (c *checker) file(f *File) {
+	var stores []*StoreDecl
+	var nodes []*NodeDecl
+	var flows []*FlowDecl
+	var pkgPos Pos
+	for _, d := range f.Decls {
+		switch {
+		case d.Package != nil:
+			c.packageDecl(d.Package, &pkgPos)
+		case d.Import != nil:
+			c.importDecl(d.Import)
+		case d.Store != nil:
+			stores = append(stores, d.Store)
+		case d.Node != nil:
+			nodes = append(nodes, d.Node)
+		case d.Flow != nil:
+			flows = append(flows, d.Flow)
+		}
+	}
+
+	if len(stores) == 0 {
+		c.errorf(c.src.offsetPos(0), "no store declared: a .pico file needs exactly one store")
+	}
+	for i, sd := range stores {
+		if i > 0 {
+			first := c.src.pos(stores[0].Name.Pos)
+			c.errorf(c.src.pos(sd.Pos), "second store %q: a .pico file has exactly one store, first defined at %s", sd.Name.Value, first)
+		}
+		c.declare("store", sd.Name)
+	}
+	if len(stores) > 0 {
+		c.m.Store = c.store(stores[0])
+	}
+
+	c.declared = map[*Node]bool{}
+	for _, nd := range nodes {
+		n := &Node{Pos: c.src.pos(nd.Name.Pos), Name: nd.Name.Value, Doc: c.src.doc(nd.Pos.Line)}
+		if c.declare("node", nd.Name) {
+			c.nodes[n.Name] = n
+		}
+		c.m.Nodes = append(c.m.Nodes, n)
+		c.settings(n, nd)
+	}
+	c.flowDecls = map[*Flow]*FlowDecl{}
+	for _, fd := range flows {
+		fl := &Flow{Pos: c.src.pos(fd.Name.Pos), Name: fd.Name.Value, Doc: c.src.doc(fd.Pos.Line)}
+		if c.declare("flow", fd.Name) {
+			c.flows[fl.Name] = fl
+		}
+		c.flowDecls[fl] = fd
+		c.m.Flows = append(c.m.Flows, fl)
+	}
+
+	c.firstUse = map[string]bool{}
+	c.members = map[*Flow]map[string]*Member{}
+	c.memberPos = map[*Member]Pos{}
+	c.cyclic = map[*Flow]bool{}
+	for _, fl := range c.m.Flows {
+		c.flowItems(fl, c.flowDecls[fl])
+	}
+	c.nodeActions()
+	order := c.subflowOrder()
+	for _, fl := range order {
+		c.outcomes(fl)
+	}
+	for _, fl := range c.m.Flows {
+		if !c.cyclic[fl] {
+			c.routes(fl)
+		}
+	}
+	for _, n := range c.m.Nodes {
+		if !c.firstUse[n.Name] {
+			c.warnf(n.Pos, "node %s is not used by any flow", n.Name)
+		}
+	}
+	for _, imp := range c.m.Imports {
+		if !c.used[imp] {
+			c.errorf(imp.Pos, "%q imported and not used", imp.Path)
+		}
+	}
+	c.goNames()
+}
+
+func (c *checker) packageDecl(pd *PackageDecl, first *Pos) {
+	p := c.src.pos(pd.Name.Pos)
+	if c.m.Package != "" {
+		c.errorf(c.src.pos(pd.Pos), "duplicate package clause, first defined at %s", *first)
+		return
+	}
+	name := pd.Name.Value
+	switch {
+	case token.IsKeyword(name):
+		c.errorf(p, "package name %s is a Go keyword", name)
+	case name == "_":
+		c.errorf(p, "package name _ is not allowed")
+	default:
+		c.m.Package = name
+		*first = c.src.pos(pd.Pos)
+	}
+}
+
+func (c *checker) importDecl(id *ImportDecl) {
+	pos := c.src.pos(id.Pos)
+	path, err := strconv.Unquote(id.Path.Value)
+	if err != nil || path == "" {
+		c.errorf(c.src.pos(id.Path.Pos), "invalid import path %s", id.Path.Value)
+		return
+	}
+	imp := &Import{Pos: pos, Path: path}
+	if id.Alias != nil {
+		imp.Alias = id.Alias.Value
+		imp.Name = imp.Alias
+		if imp.Alias == "_" || imp.Alias == "." {
+			c.errorf(c.src.pos(id.Alias.Pos), "import alias %s cannot be used here: store and node types need a package name", imp.Alias)
+			return
+		}
+	} else if imp.Name = packageName(path); imp.Name == "" {
+		c.errorf(c.src.pos(id.Path.Pos), "cannot tell the package name of %q; give the import an alias", path)
+		return
+	}
+	if prev, ok := c.imports[imp.Name]; ok {
+		c.errorf(pos, "%s redeclared: imported twice, first at %s", imp.Name, prev.Pos)
+		return
+	}
+	c.imports[imp.Name] = imp
+	c.m.Imports = append(c.m.Imports, imp)
+}
+
+// packageName guesses an import's package name from its path, as goimports
+// does: the last element, without a major version, a "go-" prefix or a
+// ".vN" / "-go" suffix. It returns "" when no identifier is left.
+func packageName(path string) string {
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && isMajorVersion(name) {
+		name = elems[len(elems)-2]
+	}
+	name = strings.TrimPrefix(name, "go-")
+	name = strings.TrimSuffix(name, "-go")
+	if i := strings.LastIndex(name, ".v"); i > 0 && isMajorVersion(name[i+1:]) {
+		name = name[:i]
+	}
+	if !token.IsIdentifier(name) {
+		return ""
+	}
+	return name
+}
+
+func isMajorVersion(s string) bool {
+	if len(s) < 2 || s[0] != 'v' {
+		return false
+	}
+	_, err := strconv.Atoi(s[1:])
+	return err == nil
+}
+
+// declare enters a store, node or flow name into the shared namespace and
+// reports whether it was new.
+func (c *checker) declare(kind string, n *Name) bool {
+	p := c.src.pos(n.Pos)
+	switch {
+	case keywords[n.Value]:
+		c.errorf(p, "%s is a keyword and cannot be a %s name", n.Value, kind)
+		return false
+	case !unicode.IsUpper(rune(n.Value[0])):
+		c.errorf(p, "%s name %q must start with an upper-case letter: it becomes an exported Go name", kind, n.Value)
+	case kind != "store" && (n.Value == "Run" || n.Value == "Resume"):
+		c.errorf(p, "%s name %s is reserved: flow structs have a method %s", kind, n.Value, n.Value)
+	}
+	if first, ok := c.decls[n.Value]; ok {
+		c.errorf(p, "duplicate name %q, first defined at %s", n.Value, first)
+		return false
+	}
+	c.decls[n.Value] = p
+	return true
+}
+
+func (c *checker) store(sd *StoreDecl) *Store {
+	st := &Store{Pos: c.src.pos(sd.Name.Pos), Name: sd.Name.Value, Doc: c.src.doc(sd.Pos.Line)}
+	names := map[string]Pos{}
+	goNames := map[string]*Field{}
+	for _, fd := range sd.Fields {
+		p := c.src.pos(fd.Name.Pos)
+		f := &Field{
+			Pos:     p,
+			Name:    fd.Name.Value,
+			GoName:  goName(fd.Name.Value),
+			Type:    c.typeExpr(fd.Type),
+			Doc:     c.src.doc(fd.Pos.Line),
+			Comment: c.src.trailing[fd.Pos.Line],
+		}
+		switch first, dup := names[f.Name]; {
+		case keywords[f.Name]:
+			c.errorf(p, "%s is a keyword and cannot be a field name", f.Name)
+			continue
+		case dup:
+			c.errorf(p, "duplicate field %q, first defined at %s", f.Name, first)
+			continue
+		case f.GoName == "":
+			c.errorf(p, "field name %q cannot be made into a Go name: it needs a letter before any digit", f.Name)
+			continue
+		}
+		names[f.Name] = p
+		if other, ok := goNames[f.GoName]; ok {
+			c.errorf(p, "fields %q and %q both become Go field %s; %q is defined at %s", other.Name, f.Name, f.GoName, other.Name, other.Pos)
+			continue
+		}
+		goNames[f.GoName] = f
+		if fd.Default != nil && f.Type != nil {
+			f.Default = c.literal(fd.Default, f.Type)
+		}
+		st.Fields = append(st.Fields, f)
+	}
+	return st
+}
+
+// predeclared are Go's predeclared type names; any other unqualified name is
+// a type of the generated package, which only the Go compiler can check.
+var predeclared = map[string]bool{
+	"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true, "complex128": true,
+	"error": true, "float32": true, "float64": true, "int": true, "int8": true, "int16": true,
+	"int32": true, "int64": true, "rune": true, "string": true, "uint": true, "uint8": true,
+	"uint16": true, "uint32": true, "uint64": true, "uintptr": true,
+}
+
+// typeExpr resolves a type expression; it returns nil after reporting an error.
+func (c *checker) typeExpr(te *TypeExpr) *Type {
+	t := &Type{Pos: c.src.pos(te.Pos)}
+	switch {
+	case te.Pointer != nil:
+		t.Kind, t.Elem = PointerType, c.typeExpr(te.Pointer)
+	case te.List != nil && te.List.Len == nil:
+		t.Kind, t.Elem = SliceType, c.typeExpr(te.List.Elem)
+	case te.List != nil:
+		t.Kind, t.Elem = ArrayType, c.typeExpr(te.List.Elem)
+		n, err := strconv.ParseInt(te.List.Len.Value, 0, 64)
+		if err != nil || n < 0 {
+			c.errorf(c.src.pos(te.List.Len.Pos), "invalid array length %s", te.List.Len.Value)
+			return nil
+		}
+		t.Len = n
+	case te.Map != nil:
+		t.Kind, t.Key, t.Elem = MapType, c.typeExpr(te.Map.Key), c.typeExpr(te.Map.Elem)
+		if t.Key == nil {
+			return nil
+		}
+	default:
+		t.Kind = NamedType
+		named := te.Named
+		if named.Second == nil {
+			t.Name = named.First.Value
+			return t
+		}
+		t.Name = named.Second.Value
+		imp, ok := c.imports[named.First.Value]
+		if !ok {
+			c.errorf(c.src.pos(named.First.Pos), "undefined: %s (no import named %s)%s", named.First.Value, named.First.Value, c.suggest(named.First.Value, c.importNames()))
+			return nil
+		}
+		if !unicode.IsUpper(rune(t.Name[0])) {
+			c.errorf(c.src.pos(named.Second.Pos), "%s.%s is not exported", named.First.Value, t.Name)
+			return nil
+		}
+		c.used[imp] = true
+		t.Pkg = imp
+		return t
+	}
+	if t.Elem == nil {
+		return nil
+	}
+	return t
+}
+
+func (c *checker) importNames() []string {
+	var names []string
+	for _, imp := range c.m.Imports {
+		names = append(names, imp.Name)
+	}
+	return names
+}
+
+// settingNames are the node settings, for suggestions; synonyms maps the
+// names PocketFlow users reach for to ours.
+var (
+	settingNames = []string{"prep", "exec", "attempts", "wait", "backoff", "timeout", "batch", "parallel", "actions"}
+	synonyms     = map[string]string{
+		"max_retries": "attempts", "retries": "attempts", "retry": "attempts",
+		"retry_delay": "wait", "delay": "wait", "max_parallel": "parallel", "concurrency": "parallel",
+	}
+)
+
+func (c *checker) settings(n *Node, nd *NodeDecl) {
+	n.Attempts, n.Backoff, n.Parallel = 1, 1, 1
+	seen := map[string]Pos{}
+	for _, s := range nd.Settings {
+		p := c.src.pos(s.Pos)
+		key := settingKey(s)
+		if key == "" {
+			name := s.Unknown.Value
+			hint := c.suggest(name, settingNames)
+			if to, ok := synonyms[name]; ok {
+				hint = fmt.Sprintf("; did you mean %q?", to)
+			}
+			c.errorf(p, "unknown setting %q%s", name, hint)
+			continue
+		}
+		if first, ok := seen[key]; ok {
+			c.errorf(p, "duplicate setting %q, first defined at %s", key, first)
+			continue
+		}
+		seen[key] = p
+		switch key {
+		case "prep":
+			n.Prep = c.typeExpr(s.Prep)
+		case "exec":
+			n.Exec = c.typeExpr(s.Exec)
+		case "attempts":
+			n.Attempts = c.count(s.Attempts, "attempts", 1, n.Attempts)
+		case "parallel":
+			n.Parallel = c.count(s.Parallel, "parallel", 1, n.Parallel)
+		case "wait":
+			n.Wait = c.duration(s.Wait, "wait")
+		case "timeout":
+			n.Timeout = c.duration(s.Timeout, "timeout")
+		case "backoff":
+			f, err := strconv.ParseFloat(s.Backoff.Value, 64)
+			switch {
+			case err != nil:
+				c.errorf(c.src.pos(s.Backoff.Pos), "backoff must be a number, not %s", s.Backoff.Value)
+			case f < 1:
+				c.errorf(c.src.pos(s.Backoff.Pos), "backoff must be at least 1, not %s", s.Backoff.Value)
+			default:
+				n.Backoff = f
+			}
+		case "batch":
+			n.Batch = true
+		case "actions":
+			c.declared[n] = true
+			c.declaredActions(n, s.Actions)
+		}
+	}
+	_, hasPrep := seen["prep"]
+	_, hasExec := seen["exec"]
+	if batch, ok := seen["batch"]; ok {
+		switch {
+		case !hasPrep:
+			c.errorf(batch, "batch needs a slice prep type: Exec runs once per element")
+		case n.Prep != nil && n.Prep.Kind != SliceType:
+			c.errorf(n.Prep.Pos, "batch needs a slice prep type, not %s: Exec runs once per element", n.Prep)
+		case !hasExec:
+			c.errorf(batch, "batch needs an exec type: Exec runs once per element")
+		}
+	} else if p, ok := seen["parallel"]; ok {
+		c.errorf(p, "parallel needs batch: only a batch node runs elements at once")
+	}
+}
+
+// settingKey names the setting s holds, or "" for an unknown one.
+func settingKey(s *Setting) string {
+	switch {
+	case s.Prep != nil:
+		return "prep"
+	case s.Exec != nil:
+		return "exec"
+	case s.Attempts != nil:
+		return "attempts"
+	case s.Wait != nil:
+		return "wait"
+	case s.Backoff != nil:
+		return "backoff"
+	case s.Timeout != nil:
+		return "timeout"
+	case s.Batch:
+		return "batch"
+	case s.Parallel != nil:
+		return "parallel"
+	case s.Actions != nil:
+		return "actions"
+	}
+	return ""
+}
+
+// count parses a whole number setting of at least least.
+func (c *checker) count(num *Num, what string, least, def int) int {
+	p := c.src.pos(num.Pos)
+	n, err := strconv.Atoi(num.Value)
+	switch {
+	case err != nil:
+		c.errorf(p, "%s must be a whole number, not %s", what, num.Value)
+	case n < least:
+		c.errorf(p, "%s must be at least %d, not %d", what, least, n)
+	default:
+		return n
+	}
+	return def
+}
+
+func (c *checker) duration(num *Num, what string) time.Duration {
+	p := c.src.pos(num.Pos)
+	d, err := time.ParseDuration(num.Value)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "missing unit"):
+		c.errorf(p, "%s needs a duration with a unit, such as 500ms or 2s, not %s", what, num.Value)
+	case err != nil:
+		c.errorf(p, "malformed duration %s: use Go duration syntax, such as 500ms or 1m30s", num.Value)
+	case d < 0:
+		c.errorf(p, "%s must not be negative", what)
+	default:
+		return d
+	}
+	return 0
+}
+
+func (c *checker) declaredActions(n *Node, names []*Name) {
+	seen := map[string]Pos{}
+	for _, a := range names {
+		p := c.src.pos(a.Pos)
+		if first, ok := seen[a.Value]; ok {
+			c.errorf(p, "duplicate action %q, first defined at %s", a.Value, first)
+			continue
+		}
+		seen[a.Value] = p
+		if act := c.action(n.Name, a.Value, p); act != nil {
+			n.Actions = append(n.Actions, act)
+		}
+	}
+}
+
+// action makes the Action named name of owner, or reports why it cannot be one.
+func (c *checker) action(owner, name string, p Pos) *Action {
+	if keywords[name] {
+		c.errorf(p, "%s is a keyword and cannot be an action name", name)
+		return nil
+	}
+	g := goName(name)
+	if g == "" {
+		c.errorf(p, "action name %q cannot be made into a Go name: it needs a letter before any digit", name)
+		return nil
+	}
+	return &Action{Pos: p, Name: name, GoName: owner + g}
 }

@@ -1,0 +1,421 @@
+package dsl
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// flowItems reads a flow's start, max_steps and edges. Members are created
+// in order of first appearance, start first, which is the field order of the
+// generated flow struct.
+func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
+	c.members[fl] = map[string]*Member{}
+	var startPos, maxPos *Pos
+	for _, it := range fd.Items {
+		p := c.src.pos(it.Pos)
+		switch {
+		case it.Start != nil:
+			if startPos != nil {
+				c.errorf(p, "duplicate start, first defined at %s", *startPos)
+				continue
+			}
+			startPos = &p
+			if it.Start.Value == "end" {
+				c.errorf(c.src.pos(it.Start.Pos), "a flow cannot start at end")
+				continue
+			}
+			fl.Start = c.member(fl, it.Start)
+		case it.MaxSteps != nil:
+			if maxPos != nil {
+				c.errorf(p, "duplicate max_steps, first defined at %s", *maxPos)
+				continue
+			}
+			maxPos = &p
+			fl.MaxSteps = c.count(it.MaxSteps, "max_steps", 0, 0)
+		}
+	}
+	if startPos == nil {
+		c.errorf(fl.Pos, "flow %s has no start: add `start NODE`", fl.Name)
+	}
+	for _, it := range fd.Items {
+		if it.Chain == nil {
+			continue
+		}
+		from := it.Chain.From
+		for _, link := range it.Chain.Links {
+			c.edge(fl, from, link)
+			from = link.To
+		}
+	}
+}
+
+// edge adds one `from then action -> to` link to fl, if its names resolve.
+func (c *checker) edge(fl *Flow, from *Name, link *Link) {
+	e := &Edge{Pos: c.src.pos(from.Pos), Label: link.Action.Value, LabelPos: c.src.pos(link.Action.Pos), ToPos: c.src.pos(link.To.Pos)}
+	ok := true
+	if from.Value == "end" {
+		c.errorf(e.Pos, "an edge cannot start at end: the flow has finished there")
+		ok = false
+	} else if e.From = c.member(fl, from); e.From == nil {
+		ok = false
+	}
+	if link.To.Value != "end" {
+		if e.To = c.member(fl, link.To); e.To == nil {
+			ok = false
+		}
+	}
+	if keywords[e.Label] {
+		c.errorf(e.LabelPos, "%s is a keyword and cannot be an action name", e.Label)
+		ok = false
+	}
+	if ok {
+		fl.Edges = append(fl.Edges, e)
+	}
+}
+
+// member resolves a node or flow name used in fl, creating its Member on
+// first use.
+func (c *checker) member(fl *Flow, n *Name) *Member {
+	if m, ok := c.members[fl][n.Value]; ok {
+		return m
+	}
+	m := &Member{Node: c.nodes[n.Value], Flow: c.flows[n.Value]}
+	if m.Node == nil && m.Flow == nil {
+		c.errorf(c.src.pos(n.Pos), "unknown node %q%s", n.Value, c.suggest(n.Value, c.unitNames()))
+		return nil
+	}
+	c.members[fl][n.Value] = m
+	c.memberPos[m] = c.src.pos(n.Pos)
+	c.firstUse[n.Value] = true
+	fl.Members = append(fl.Members, m)
+	return m
+}
+
+func (c *checker) unitNames() []string {
+	var names []string
+	for _, n := range c.m.Nodes {
+		names = append(names, n.Name)
+	}
+	for _, f := range c.m.Flows {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// nodeActions gives each node without an `actions` list the labels of its
+// outgoing edges across all flows, in order of first appearance.
+func (c *checker) nodeActions() {
+	for _, fl := range c.m.Flows {
+		for _, e := range fl.Edges {
+			n := e.From.Node
+			if n == nil || c.declared[n] || e.Wildcard() || hasAction(n.Actions, e.Label) {
+				continue
+			}
+			if a := c.action(n.Name, e.Label, e.LabelPos); a != nil {
+				n.Actions = append(n.Actions, a)
+			}
+		}
+	}
+}
+
+func hasAction(actions []*Action, name string) bool {
+	return findAction(actions, name) != nil
+}
+
+func findAction(actions []*Action, name string) *Action {
+	for _, a := range actions {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+func actionNames(actions []*Action) []string {
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// subflowOrder marks flows used by other flows, reports subflow cycles, and
+// returns the acyclic flows with every subflow before the flows that use it,
+// so that a subflow's outcomes are known before its parent is routed.
+func (c *checker) subflowOrder() []*Flow {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[*Flow]int{}
+	var order []*Flow
+	var stack []*Flow
+	var visit func(fl *Flow)
+	visit = func(fl *Flow) {
+		state[fl] = visiting
+		stack = append(stack, fl)
+		for _, m := range fl.Members {
+			sub := m.Flow
+			if sub == nil {
+				continue
+			}
+			sub.Subflow = true
+			switch state[sub] {
+			case visiting:
+				i := slices.Index(stack, sub)
+				names := make([]string, 0, len(stack)-i+1)
+				for _, f := range stack[i:] {
+					names = append(names, f.Name)
+					c.cyclic[f] = true
+				}
+				names = append(names, sub.Name)
+				c.errorf(c.memberPos[m], "subflow cycle: %s", strings.Join(names, " uses "))
+			case unvisited:
+				visit(sub)
+				if c.cyclic[sub] && slices.Contains(stack, sub) {
+					c.cyclic[fl] = true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[fl] = done
+		if !c.cyclic[fl] {
+			order = append(order, fl)
+		}
+	}
+	for _, fl := range c.m.Flows {
+		if state[fl] == unvisited {
+			visit(fl)
+		}
+	}
+	return order
+}
+
+// outcomes collects the labels of fl's edges into end: the actions fl has
+// when another flow uses it as a node. A `*` edge into end contributes each
+// action it covers.
+func (c *checker) outcomes(fl *Flow) {
+	add := func(label string, p Pos) {
+		if hasAction(fl.Outcomes, label) {
+			return
+		}
+		if a := c.action(fl.Name, label, p); a != nil {
+			fl.Outcomes = append(fl.Outcomes, a)
+		}
+	}
+	for _, e := range fl.Edges {
+		if e.To != nil || (e.From.Flow != nil && c.cyclic[e.From.Flow]) {
+			continue
+		}
+		if !e.Wildcard() {
+			add(e.Label, e.LabelPos)
+			continue
+		}
+		for _, a := range e.From.Actions() {
+			if !c.routedExplicitly(fl, e.From, a.Name) {
+				add(a.Name, e.LabelPos)
+			}
+		}
+	}
+}
+
+func (c *checker) routedExplicitly(fl *Flow, m *Member, label string) bool {
+	for _, e := range fl.Edges {
+		if e.From == m && e.Label == label {
+			return true
+		}
+	}
+	return false
+}
+
+// routes resolves where fl goes after each action of each member, and checks
+// that every action is routed exactly once and every member is reachable.
+func (c *checker) routes(fl *Flow) {
+	explicit := map[*Member]map[string]*Edge{}
+	wildcard := map[*Member]*Edge{}
+	for _, e := range fl.Edges {
+		m := e.From
+		if m.Flow != nil && c.cyclic[m.Flow] {
+			continue
+		}
+		if e.Wildcard() {
+			if first, ok := wildcard[m]; ok {
+				c.errorf(e.LabelPos, "duplicate edge %s then *, first defined at %s", m.Name(), first.LabelPos)
+				continue
+			}
+			wildcard[m] = e
+			continue
+		}
+		if !c.labelValid(m, e) {
+			continue
+		}
+		if explicit[m] == nil {
+			explicit[m] = map[string]*Edge{}
+		}
+		if first, ok := explicit[m][e.Label]; ok {
+			c.errorf(e.LabelPos, "duplicate edge %s then %s, first defined at %s", m.Name(), e.Label, first.LabelPos)
+			continue
+		}
+		explicit[m][e.Label] = e
+	}
+
+	for _, m := range fl.Members {
+		if m.Flow != nil && c.cyclic[m.Flow] {
+			continue
+		}
+		w := wildcard[m]
+		covered := false
+		for _, a := range m.Actions() {
+			e, ok := explicit[m][a.Name]
+			if !ok && w != nil {
+				e, ok, covered = w, true, true
+			}
+			if !ok {
+				c.errorf(c.memberPos[m], "action %q of %s is not routed in flow %s: add `%s then %s -> ...` or `%s then * -> ...`",
+					a.Name, m.Name(), fl.Name, m.Name(), a.Name, m.Name())
+				continue
+			}
+			m.Routes = append(m.Routes, &Route{Action: a, Target: e.To, Edge: e})
+		}
+		if w != nil && !covered {
+			c.errorf(w.LabelPos, "%s then * matches no action: every action of %s is routed above", m.Name(), m.Name())
+		}
+	}
+
+	if fl.Subflow {
+		if len(fl.Outcomes) == 0 {
+			c.errorf(fl.Pos, "flow %s is used as a node but has no edge into end, so it has no outcomes", fl.Name)
+		}
+		for _, m := range fl.Members {
+			if m.Node != nil && m.Node.Terminal() {
+				c.errorf(c.memberPos[m], "flow %s is used as a node, so it must finish through end, but %s is a terminal node", fl.Name, m.Name())
+			}
+		}
+	}
+	c.reachability(fl)
+}
+
+// labelValid reports whether e's label is an action of its source, and
+// explains when it is not.
+func (c *checker) labelValid(m *Member, e *Edge) bool {
+	if hasAction(m.Actions(), e.Label) {
+		return true
+	}
+	switch {
+	case m.Flow != nil:
+		c.errorf(e.LabelPos, "flow %s has no outcome %q%s", m.Flow.Name, e.Label, c.suggest(e.Label, actionNames(m.Flow.Outcomes)))
+	case c.declared[m.Node]:
+		c.errorf(e.LabelPos, "%s has no action %q%s", m.Node.Name, e.Label, c.suggest(e.Label, actionNames(m.Node.Actions)))
+	}
+	// Any other label was reported where the action was made.
+	return false
+}
+
+// reachability reports members that start never leads to, and warns about
+// members from which the flow can never finish.
+func (c *checker) reachability(fl *Flow) {
+	if fl.Start == nil {
+		return
+	}
+	reached := map[*Member]bool{fl.Start: true}
+	queue := []*Member{fl.Start}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		for _, r := range m.Routes {
+			if r.Target != nil && !reached[r.Target] {
+				reached[r.Target] = true
+				queue = append(queue, r.Target)
+			}
+		}
+	}
+	for _, m := range fl.Members {
+		if !reached[m] {
+			c.errorf(c.memberPos[m], "%s is not reachable from %s, the start of flow %s", m.Name(), fl.Start.Name(), fl.Name)
+		}
+	}
+
+	// A member can finish if it is terminal, routes into end, or routes to a
+	// member that can; iterate to a fixed point (flows are small).
+	finishes := map[*Member]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, m := range fl.Members {
+			if finishes[m] {
+				continue
+			}
+			ok := len(m.Actions()) == 0
+			for _, r := range m.Routes {
+				ok = ok || r.Target == nil || finishes[r.Target]
+			}
+			if ok {
+				finishes[m] = true
+				changed = true
+			}
+		}
+	}
+	for _, m := range fl.Members {
+		if reached[m] && !finishes[m] {
+			c.warnf(c.memberPos[m], "flow %s can never finish once it reaches %s: it loops until max_steps, an error or cancellation", fl.Name, m.Name())
+		}
+	}
+}
+
+// goNames reports generated Go identifiers that would be declared twice,
+// such as node Classify's interface ClassifyNode and the constant for its
+// action "node".
+func (c *checker) goNames() {
+	type origin struct {
+		pos  Pos
+		what string
+	}
+	seen := map[string]origin{}
+	declare := func(name string, p Pos, what string) {
+		if first, ok := seen[name]; ok {
+			c.errorf(p, "%s would be generated as %s, which is already %s at %s", what, name, first.what, first.pos)
+			return
+		}
+		seen[name] = origin{p, what}
+	}
+	// Source order, so the later declaration gets the error.
+	type decl struct {
+		pos   Pos
+		names func()
+	}
+	var decls []decl
+	if st := c.m.Store; st != nil {
+		decls = append(decls, decl{st.Pos, func() {
+			declare(st.Name, st.Pos, fmt.Sprintf("store %s", st.Name))
+			declare("New"+st.Name, st.Pos, fmt.Sprintf("the constructor of store %s", st.Name))
+		}})
+	}
+	for _, n := range c.m.Nodes {
+		decls = append(decls, decl{n.Pos, func() {
+			declare(n.Name+"Node", n.Pos, fmt.Sprintf("the interface of node %s", n.Name))
+			if len(n.Actions) > 0 {
+				declare(n.Name+"Action", n.Pos, fmt.Sprintf("the action type of node %s", n.Name))
+			}
+			for _, a := range n.Actions {
+				declare(a.GoName, a.Pos, fmt.Sprintf("action %q of %s", a.Name, n.Name))
+			}
+		}})
+	}
+	for _, fl := range c.m.Flows {
+		decls = append(decls, decl{fl.Pos, func() {
+			declare(fl.Name, fl.Pos, fmt.Sprintf("flow %s", fl.Name))
+			if !fl.Subflow {
+				return
+			}
+			declare(fl.Name+"Action", fl.Pos, fmt.Sprintf("the outcome type of flow %s", fl.Name))
+			for _, a := range fl.Outcomes {
+				declare(a.GoName, a.Pos, fmt.Sprintf("outcome %q of flow %s", a.Name, fl.Name))
+			}
+		}})
+	}
+	slices.SortStableFunc(decls, func(a, b decl) int { return a.pos.Offset - b.pos.Offset })
+	for _, d := range decls {
+		d.names()
+	}
+}

@@ -1,0 +1,133 @@
+package dsl
+
+import (
+	"go/constant"
+	"go/token"
+	"math"
+	"strconv"
+)
+
+// literal checks a default value against its field's type and returns it as
+// Go source. Defaults are allowed on string, bool and numeric fields. For a
+// named type the .pico cannot see into (time.Duration, a local Level), any
+// literal is accepted and the Go compiler has the last word.
+func (c *checker) literal(le *LitExpr, t *Type) *Literal {
+	p := c.src.pos(le.Pos)
+	lit := &Literal{Pos: p}
+	var val constant.Value
+	switch {
+	case le.String != nil:
+		s, err := strconv.Unquote(*le.String)
+		if err != nil {
+			c.errorf(p, "invalid string literal %s: %v", *le.String, err)
+			return nil
+		}
+		lit.Kind, lit.Go, val = StringLit, *le.String, constant.MakeString(s)
+	case le.Ident != nil && (*le.Ident == "true" || *le.Ident == "false"):
+		lit.Kind, lit.Go, val = BoolLit, *le.Ident, constant.MakeBool(*le.Ident == "true")
+	case le.Ident != nil:
+		c.errorf(p, "default must be a string, number or bool literal, not %s", *le.Ident)
+		return nil
+	default:
+		lit.Go = *le.Number
+		val = number(lit.Go)
+		switch val.Kind() {
+		case constant.Int:
+			lit.Kind = IntLit
+		case constant.Float:
+			lit.Kind = FloatLit
+		default:
+			c.errorf(p, "malformed number %s", lit.Go)
+			return nil
+		}
+	}
+
+	if t.Kind != NamedType {
+		c.errorf(p, "a default is not allowed on a %s field: only string, bool and numeric fields have defaults", t)
+		return nil
+	}
+	if t.Pkg != nil || !predeclared[t.Name] {
+		return lit
+	}
+	if msg := fits(val, t.Name); msg != "" {
+		c.errorf(p, "cannot use %s as %s default%s", lit.Go, t.Name, msg)
+		return nil
+	}
+	return lit
+}
+
+// number parses a Go integer or floating-point literal with an optional
+// leading minus; the result is Unknown when it is neither.
+func number(s string) constant.Value {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	v := constant.MakeFromLiteral(s, token.INT, 0)
+	if v.Kind() == constant.Unknown {
+		v = constant.MakeFromLiteral(s, token.FLOAT, 0)
+	}
+	if neg && v.Kind() != constant.Unknown {
+		v = constant.UnaryOp(token.SUB, v, 0)
+	}
+	return v
+}
+
+// intRanges holds the bounds of Go's integer types on 64-bit platforms.
+var intRanges = map[string][2]constant.Value{
+	"int":     {constant.MakeInt64(math.MinInt64), constant.MakeInt64(math.MaxInt64)},
+	"int8":    {constant.MakeInt64(math.MinInt8), constant.MakeInt64(math.MaxInt8)},
+	"int16":   {constant.MakeInt64(math.MinInt16), constant.MakeInt64(math.MaxInt16)},
+	"int32":   {constant.MakeInt64(math.MinInt32), constant.MakeInt64(math.MaxInt32)},
+	"rune":    {constant.MakeInt64(math.MinInt32), constant.MakeInt64(math.MaxInt32)},
+	"int64":   {constant.MakeInt64(math.MinInt64), constant.MakeInt64(math.MaxInt64)},
+	"uint":    {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint64)},
+	"uint8":   {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint8)},
+	"byte":    {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint8)},
+	"uint16":  {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint16)},
+	"uint32":  {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint32)},
+	"uint64":  {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint64)},
+	"uintptr": {constant.MakeInt64(0), constant.MakeUint64(math.MaxUint64)},
+}
+
+// fits says why val cannot be a value of the predeclared type name, as a
+// message suffix, or "" when it can.
+func fits(val constant.Value, name string) string {
+	switch name {
+	case "string":
+		if val.Kind() != constant.String {
+			return " (not a string)"
+		}
+	case "bool":
+		if val.Kind() != constant.Bool {
+			return " (not a bool)"
+		}
+	case "float32", "float64", "complex64", "complex128":
+		if val.Kind() != constant.Int && val.Kind() != constant.Float {
+			return " (not a number)"
+		}
+		if f, _ := constant.Float64Val(val); name == "float32" || name == "complex64" {
+			if math.Abs(f) > math.MaxFloat32 {
+				return " (overflows)"
+			}
+		} else if math.IsInf(f, 0) {
+			return " (overflows)"
+		}
+	default:
+		r, ok := intRanges[name]
+		if !ok {
+			return " (only string, bool and numeric fields have defaults)"
+		}
+		if val.Kind() != constant.Int && val.Kind() != constant.Float {
+			return " (not a number)"
+		}
+		i := constant.ToInt(val)
+		if i.Kind() != constant.Int {
+			return " (truncated)"
+		}
+		if constant.Compare(i, token.LSS, r[0]) || constant.Compare(i, token.GTR, r[1]) {
+			return " (overflows)"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,233 @@
+package dsl
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// picoLexer splits a .pico file into tokens. Newlines are tokens because they
+// end statements. Number is deliberately broad (it takes 500ms, 1.5, 0x1F and
+// 3x alike) so that a malformed value reaches the checker, which knows whether
+// a duration, an integer or a float belongs there. Unterminated strings and
+// stray characters are tokens too, so they get a message, not a lexer dump.
+var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
+	{Name: "Comment", Pattern: `//[^\n]*`},
+	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
+	{Name: "Unterminated", Pattern: `"(\\.|[^"\\\n])*`},
+	{Name: "Number", Pattern: `[0-9](?:[eEpP][+-]|[0-9A-Za-z_.µ])*`},
+	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
+	{Name: "Arrow", Pattern: `->`},
+	{Name: "Punct", Pattern: `[{}\[\]*.,=-]`},
+	{Name: "Newline", Pattern: `\n`},
+	{Name: "Whitespace", Pattern: `[ \t\r]+`},
+	{Name: "Other", Pattern: `.`},
+})
+
+var parser = participle.MustBuild[File](
+	participle.Lexer(picoLexer),
+	participle.Elide("Comment", "Whitespace"),
+	participle.UseLookahead(0),
+)
+
+// keywords cannot be names: a field, action, node or flow called `then` or
+// `end` would make edges ambiguous.
+var keywords = map[string]bool{
+	"package": true, "import": true, "store": true, "node": true, "flow": true,
+	"prep": true, "exec": true, "attempts": true, "wait": true, "backoff": true,
+	"timeout": true, "batch": true, "parallel": true, "actions": true,
+	"start": true, "max_steps": true, "then": true, "end": true,
+}
+
+// source is a file being parsed: its bytes, for turning participle's rune
+// columns into byte columns, and its comments, for doc comments.
+type source struct {
+	filename string
+	src      []byte
+	lines    []int // offset of the start of each line
+	// own holds, by line, comments that are alone on their line; trailing
+	// holds comments that follow code on their line.
+	own      map[int]string
+	trailing map[int]string
+}
+
+func newSource(filename string, src []byte) *source {
+	s := &source{filename: filename, src: src, lines: []int{0}, own: map[int]string{}, trailing: map[int]string{}}
+	for i, b := range src {
+		if b == '\n' {
+			s.lines = append(s.lines, i+1)
+		}
+	}
+	return s
+}
+
+// pos converts a participle position (1-based rune column) into a Pos with a
+// byte column, as go/token reports.
+func (s *source) pos(p lexer.Position) Pos {
+	if p.Line < 1 || p.Line > len(s.lines) {
+		return s.offsetPos(p.Offset)
+	}
+	return Pos{Filename: s.filename, Offset: p.Offset, Line: p.Line, Column: p.Offset - s.lines[p.Line-1] + 1}
+}
+
+// offsetPos is the position of a byte offset.
+func (s *source) offsetPos(off int) Pos {
+	off = max(0, min(off, len(s.src)))
+	line := 1
+	for line < len(s.lines) && s.lines[line] <= off {
+		line++
+	}
+	return Pos{Filename: s.filename, Offset: off, Line: line, Column: off - s.lines[line-1] + 1}
+}
+
+// parse builds the syntax tree. A syntax error stops the parse: the grammar
+// has no statement-level recovery, and a second error after a misparse is
+// more often noise than help.
+func (s *source) parse() (*File, *Diagnostic) {
+	if !utf8.Valid(s.src) {
+		off := 0
+		for off < len(s.src) {
+			r, n := utf8.DecodeRune(s.src[off:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			off += n
+		}
+		return nil, &Diagnostic{Pos: s.offsetPos(off), Msg: "invalid UTF-8 encoding"}
+	}
+	if i := bytes.IndexByte(s.src, 0); i >= 0 {
+		return nil, &Diagnostic{Pos: s.offsetPos(i), Msg: "invalid NUL character"}
+	}
+	if d := s.scan(); d != nil {
+		return nil, d
+	}
+	f, err := parser.ParseBytes(s.filename, s.src)
+	if err != nil {
+		return nil, s.syntaxError(err)
+	}
+	return f, nil
+}
+
+// scan records every comment by line, for doc comments, and reports the
+// first lexical error: participle would only say the token was unexpected.
+func (s *source) scan() *Diagnostic {
+	lx, err := picoLexer.LexString(s.filename, string(s.src))
+	if err != nil {
+		return s.syntaxError(err)
+	}
+	symbols := picoLexer.Symbols()
+	comment, space, newline := symbols["Comment"], symbols["Whitespace"], symbols["Newline"]
+	codeLine := 0 // the last line that holds a token other than a comment
+	for {
+		t, err := lx.Next()
+		if err != nil {
+			return s.syntaxError(err)
+		}
+		if t.EOF() {
+			return nil
+		}
+		switch t.Type {
+		case symbols["Unterminated"]:
+			return &Diagnostic{Pos: s.pos(t.Pos), Msg: "string literal not terminated"}
+		case symbols["Other"]:
+			return &Diagnostic{Pos: s.pos(t.Pos), Msg: fmt.Sprintf("invalid character %q", t.Value)}
+		case comment:
+			text := strings.TrimPrefix(t.Value, "//")
+			text = strings.TrimPrefix(text, " ")
+			if codeLine == t.Pos.Line {
+				s.trailing[t.Pos.Line] = text
+			} else {
+				s.own[t.Pos.Line] = text
+			}
+		case space, newline:
+		default:
+			codeLine = t.Pos.Line
+		}
+	}
+}
+
+// doc returns the comment block directly above line, oldest line first.
+func (s *source) doc(line int) []string {
+	first := line
+	for first > 1 {
+		if _, ok := s.own[first-1]; !ok {
+			break
+		}
+		first--
+	}
+	var doc []string
+	for l := first; l < line; l++ {
+		doc = append(doc, s.own[l])
+	}
+	return doc
+}
+
+// syntaxError turns a participle error into a diagnostic in the project's
+// wording: token names a user would recognise, no grammar internals.
+func (s *source) syntaxError(err error) *Diagnostic {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return &Diagnostic{Pos: s.offsetPos(0), Msg: err.Error()}
+	}
+	d := &Diagnostic{Pos: s.pos(perr.Position()), Msg: perr.Message()}
+	var unexpected *participle.UnexpectedTokenError
+	if errors.As(err, &unexpected) {
+		d.Msg = "unexpected " + describe(unexpected.Unexpected)
+		if want := expectation(perr.Message()); want != "" {
+			d.Msg = "expected " + want + ", found " + describe(unexpected.Unexpected)
+		}
+	}
+	return d
+}
+
+// expected maps the first element that participle expected (a production
+// or token name of the grammar) to words a user knows.
+var expected = map[string]string{
+	"TypeExpr": "type",
+	"LitExpr":  "value",
+	"<number>": "number",
+	"Label":    "action or *",
+	"<arrow>":  "->",
+	"Name":     "name",
+	"Link+":    "then",
+	"Str":      "import path string",
+	`"}"`:      "}",
+	`"{"`:      "{",
+	`"]"`:      "]",
+	`"["`:      "[",
+}
+
+// expectation extracts what participle's message says it expected.
+func expectation(msg string) string {
+	_, rest, ok := strings.Cut(msg, "(expected ")
+	if !ok {
+		return ""
+	}
+	first, _, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " ")
+	return expected[first]
+}
+
+// describe names a token for a message.
+func describe(t lexer.Token) string {
+	symbols := picoLexer.Symbols()
+	switch {
+	case t.EOF():
+		return "end of file"
+	case t.Type == symbols["Newline"]:
+		return "newline"
+	case t.Type == symbols["String"]:
+		return "string " + t.Value
+	case t.Type == symbols["Number"]:
+		return fmt.Sprintf("number %s", t.Value)
+	case t.Type == symbols["Ident"] && keywords[t.Value]:
+		return fmt.Sprintf("keyword %s", t.Value)
+	case t.Type == symbols["Ident"]:
+		return fmt.Sprintf("name %s", t.Value)
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
