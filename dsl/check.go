@@ -30,7 +30,16 @@ func Check(filename string, src []byte) (*Model, Diagnostics) {
 	c.file(f)
 	diags := c.diags.Sort()
 	if diags.HasErrors() {
-		return nil, diags
+		// Warnings next to errors are mostly knock-on effects (a node
+		// "not used" because its name was misspelled in a flow): show the
+		// errors alone.
+		errs := diags[:0]
+		for _, d := range diags {
+			if !d.Warning {
+				errs = append(errs, d)
+			}
+		}
+		return nil, errs
 	}
 	return c.m, diags
 }
@@ -47,6 +56,8 @@ type checker struct {
 	flows   map[string]*Flow
 	imports map[string]*Import // by the name types qualify with
 	used    map[*Import]bool
+	// badQualifier is set once a type names an unknown import.
+	badQualifier bool
 
 	declared  map[*Node]bool // nodes with an `actions` list
 	members   map[*Flow]map[string]*Member
@@ -94,7 +105,8 @@ func (c *checker) file(f *File) {
 	for i, sd := range stores {
 		if i > 0 {
 			first := c.src.pos(stores[0].Name.Pos)
-			c.errorf(c.src.pos(sd.Pos), "second store %q: a .pico file has exactly one store, first defined at %s", sd.Name.Value, first)
+			c.errorf(c.src.pos(sd.Name.Pos), "second store %q: a .pico file has exactly one store, first defined at %s", sd.Name.Value, first)
+			continue
 		}
 		c.declare("store", sd.Name)
 	}
@@ -105,20 +117,20 @@ func (c *checker) file(f *File) {
 	c.declared = map[*Node]bool{}
 	for _, nd := range nodes {
 		n := &Node{Pos: c.src.pos(nd.Name.Pos), Name: nd.Name.Value, Doc: c.src.doc(nd.Pos.Line)}
+		c.settings(n, nd)
 		if c.declare("node", nd.Name) {
 			c.nodes[n.Name] = n
+			c.m.Nodes = append(c.m.Nodes, n)
 		}
-		c.m.Nodes = append(c.m.Nodes, n)
-		c.settings(n, nd)
 	}
 	c.flowDecls = map[*Flow]*FlowDecl{}
 	for _, fd := range flows {
 		fl := &Flow{Pos: c.src.pos(fd.Name.Pos), Name: fd.Name.Value, Doc: c.src.doc(fd.Pos.Line)}
 		if c.declare("flow", fd.Name) {
 			c.flows[fl.Name] = fl
+			c.flowDecls[fl] = fd
+			c.m.Flows = append(c.m.Flows, fl)
 		}
-		c.flowDecls[fl] = fd
-		c.m.Flows = append(c.m.Flows, fl)
 	}
 
 	c.firstUse = map[string]bool{}
@@ -144,7 +156,8 @@ func (c *checker) file(f *File) {
 		}
 	}
 	for _, imp := range c.m.Imports {
-		if !c.used[imp] {
+		// After a misspelled qualifier the import it meant looks unused.
+		if !c.used[imp] && !c.badQualifier {
 			c.errorf(imp.Pos, "%q imported and not used", imp.Path)
 		}
 	}
@@ -324,14 +337,15 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		t.Name = named.Second.Value
 		imp, ok := c.imports[named.First.Value]
 		if !ok {
+			c.badQualifier = true
 			c.errorf(c.src.pos(named.First.Pos), "undefined: %s (no import named %s)%s", named.First.Value, named.First.Value, c.suggest(named.First.Value, c.importNames()))
 			return nil
 		}
+		c.used[imp] = true
 		if !unicode.IsUpper(rune(t.Name[0])) {
 			c.errorf(c.src.pos(named.Second.Pos), "%s.%s is not exported", named.First.Value, t.Name)
 			return nil
 		}
-		c.used[imp] = true
 		t.Pkg = imp
 		return t
 	}

@@ -284,10 +284,9 @@ func (c *checker) routes(fl *Flow) {
 		}
 	}
 
-	if fl.Subflow {
-		if len(fl.Outcomes) == 0 {
-			c.errorf(fl.Pos, "flow %s is used as a node but has no edge into end, so it has no outcomes", fl.Name)
-		}
+	if fl.Subflow && len(fl.Outcomes) == 0 {
+		c.errorf(fl.Pos, "flow %s is used as a node but has no edge into end, so it has no outcomes", fl.Name)
+	} else if fl.Subflow {
 		for _, m := range fl.Members {
 			if m.Node != nil && m.Node.Terminal() {
 				c.errorf(c.memberPos[m], "flow %s is used as a node, so it must finish through end, but %s is a terminal node", fl.Name, m.Name())
