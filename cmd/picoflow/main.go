@@ -1,0 +1,35 @@
+// Command picoflow turns .pico flow definitions into typed Go.
+//
+// Usage:
+//
+//	picoflow generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
+//	picoflow check    [PATH...]   parse and check .pico files; write nothing
+//	picoflow version              print the picoflow and Go versions
+//	picoflow help     [COMMAND]   print help
+//
+// A PATH is a .pico file or a directory, which means its .pico files (not
+// recursive); the default is the current directory. Problems are reported as
+// FILE:LINE:COL: message. generate writes its outputs only when every file of
+// the run checked and generated cleanly, each atomically, and leaves a file
+// whose content would not change untouched.
+//
+// The package of a generated file is the .pico's `package`, else $GOPACKAGE
+// (set by go generate), else the package of the Go files beside the .pico,
+// else the directory's name.
+//
+// Exit status is 0 on success, 1 when the input has errors, 2 on bad usage.
+//
+// In a project, next to the .pico files:
+//
+//	//go:generate go tool picoflow generate
+package main
+
+import (
+	"os"
+
+	"github.com/digital-duck/picoflow-go/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Do(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

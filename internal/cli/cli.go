@@ -1,0 +1,336 @@
+// Package cli is the picoflow command. Do is the whole program as a function
+// of its arguments and streams, so that tests run it in-process.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+
+	"github.com/digital-duck/picoflow-go/codegen"
+	"github.com/digital-duck/picoflow-go/dsl"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitInput = 1 // the input has errors
+	exitUsage = 2
+)
+
+const usage = `picoflow turns .pico flow definitions into typed Go.
+
+Usage:
+
+	picoflow <command> [arguments]
+
+Commands:
+
+	generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
+	check    [PATH...]   parse and check .pico files; write nothing
+	version              print the picoflow and Go versions
+	help     [COMMAND]   print help for picoflow or for a command
+
+A PATH is a .pico file or a directory (its .pico files); the default is ".".
+Exit status: 0 success, 1 errors in the input, 2 bad usage.
+`
+
+// command is a subcommand. Help is handled by Do itself: listing it here
+// would make the table refer to itself.
+type command struct {
+	name string
+	help string // the text of `picoflow help NAME`, starting with the synopsis
+	run  func(c *command, e *env, args []string) int
+}
+
+var commands = []*command{
+	{
+		name: "generate",
+		help: `usage: picoflow generate [PATH...]
+
+Generate checks each .pico file and writes its Go code to X.pico.go beside
+X.pico. A PATH is a .pico file or a directory, which means its .pico files
+(not recursive; names starting with "." or "_" are skipped, as the go command
+does); the default is ".".
+
+Nothing is written unless every file of the run checked and generated
+cleanly. Each output is replaced atomically, and one whose content would not
+change is left alone, so its modification time stays put. Warnings are
+printed but do not fail the run.
+
+The Go package of X.pico.go is the .pico's package clause; without one, it is
+$GOPACKAGE when the .pico is in the current directory (go generate sets it),
+else the package of the other Go files in the .pico's directory, else the
+directory's name made into an identifier. A package clause that differs from
+the package of the Go files beside the .pico is an error.
+`,
+		run: runGenerate,
+	},
+	{
+		name: "check",
+		help: `usage: picoflow check [PATH...]
+
+Check parses and checks each .pico file, as generate does, and prints every
+problem as FILE:LINE:COL: message, but writes nothing. PATH is as for generate.
+`,
+		run: runCheck,
+	},
+	{
+		name: "version",
+		help: `usage: picoflow version
+
+Version prints the version of picoflow and the Go version it was built with.
+`,
+		run: runVersion,
+	},
+}
+
+// env is what the commands print to and read from.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// errorf reports a problem that is not a diagnostic of a .pico position.
+func (e *env) errorf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "picoflow: "+format+"\n", args...)
+}
+
+// Do runs picoflow with args (without the program name) and returns the exit
+// status: 0 on success, 1 when the input has errors, 2 on bad usage.
+func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	fs := flag.NewFlagSet("picoflow", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	name, args := args[0], args[1:]
+	if name == "help" {
+		return runHelp(e, args)
+	}
+	c := lookup(name)
+	if c == nil {
+		e.errorf("unknown command %q", name)
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	return c.run(c, e, args)
+}
+
+func lookup(name string) *command {
+	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
+	if i < 0 {
+		return nil
+	}
+	return commands[i]
+}
+
+// parseFlags parses the flags of c. When ok is false the command must stop
+// and return status: -h asked for help, or a flag was wrong (the flag package
+// has printed why, and the usage).
+func (c *command) parseFlags(fs *flag.FlagSet, e *env, args []string) (rest []string, status int, ok bool) {
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(e.stderr, c.help) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, exitOK, false
+		}
+		return nil, exitUsage, false
+	}
+	return fs.Args(), exitOK, true
+}
+
+func runHelp(e *env, args []string) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	case len(args) > 1:
+		e.errorf("help takes at most one command")
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	c := lookup(args[0])
+	if c == nil {
+		e.errorf("unknown help topic %q", args[0])
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	fmt.Fprint(e.stdout, c.help)
+	return exitOK
+}
+
+func runCheck(c *command, e *env, args []string) int {
+	paths, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)
+	if !ok {
+		return status
+	}
+	if _, ok := e.load(paths); !ok {
+		return exitInput
+	}
+	return exitOK
+}
+
+func runGenerate(c *command, e *env, args []string) int {
+	paths, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)
+	if !ok {
+		return status
+	}
+	units, ok := e.load(paths)
+	outputs := map[string][]byte{}
+	for _, u := range units {
+		src, err := codegen.Generate(u.model, codegen.Options{Package: u.pkg})
+		if err != nil {
+			e.errorf("%s: %v", u.path, err)
+			ok = false
+			continue
+		}
+		outputs[outputName(u.path)] = src
+	}
+	// All or nothing: one bad file must not leave the package half
+	// regenerated, so nothing is written until every file came out clean.
+	if !ok {
+		return exitInput
+	}
+	if err := writeAll(outputs); err != nil {
+		e.errorf("%v", err)
+		return exitInput
+	}
+	return exitOK
+}
+
+// outputName is where the Go code generated from the .pico at path goes.
+func outputName(path string) string { return path + ".go" }
+
+func runVersion(c *command, e *env, args []string) int {
+	rest, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)
+	if !ok {
+		return status
+	}
+	if len(rest) > 0 {
+		e.errorf("version takes no arguments")
+		fmt.Fprint(e.stderr, c.help)
+		return exitUsage
+	}
+	fmt.Fprintln(e.stdout, version())
+	return exitOK
+}
+
+// modulePath is picoflow's module, looked up among the dependencies when
+// picoflow runs as a tool of another module (go tool, go run pkg@version).
+const modulePath = "github.com/digital-duck/picoflow-go"
+
+// version is "picoflow VERSION GOVERSION", VERSION being the module version
+// the binary was built from, or "(devel)" for a build from a checkout.
+func version() string {
+	v, goVersion := "", runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
+		mod := &bi.Main
+		if mod.Path != modulePath {
+			if i := slices.IndexFunc(bi.Deps, func(m *debug.Module) bool { return m.Path == modulePath }); i >= 0 {
+				mod = bi.Deps[i]
+			}
+		}
+		if mod.Replace != nil {
+			mod = mod.Replace
+		}
+		v = mod.Version
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return "picoflow " + v + " " + goVersion
+}
+
+// unit is one .pico file of a run that checked cleanly (warnings allowed).
+type unit struct {
+	path  string // as given, or joined with the directory given
+	model *dsl.Model
+	pkg   string // the Go package to generate into
+}
+
+// load reads and checks every .pico file that paths name and resolves the Go
+// package of each. It prints every problem to stderr, in file order, and
+// reports whether there was no error (warnings do not count). The units are
+// those files that checked cleanly.
+func (e *env) load(paths []string) ([]*unit, bool) {
+	files, errs := pickFiles(paths)
+	ok := len(errs) == 0
+	for _, err := range errs {
+		e.errorf("%v", err)
+	}
+	var units []*unit
+	byDir := map[string]*unit{} // the first unit of each directory
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			e.errorf("%v", pathError(path, err))
+			ok = false
+			continue
+		}
+		m, diags := dsl.Check(path, src)
+		for _, d := range diags {
+			fmt.Fprintln(e.stderr, d.Error())
+		}
+		if diags.HasErrors() || m == nil {
+			ok = false
+			continue
+		}
+		pkg, err := packageName(m.Package, path, e.getenv("GOPACKAGE"))
+		if err != nil {
+			e.report(err)
+			ok = false
+			continue
+		}
+		u := &unit{path: path, model: m, pkg: pkg}
+		// Two .pico files of one directory must land in one package, or the
+		// generated package does not compile.
+		dir := filepath.Dir(path)
+		if first, seen := byDir[dir]; seen && first.pkg != pkg {
+			e.report(&fileError{path, fmt.Sprintf("package %s does not match package %s of %s", pkg, first.pkg, first.path)})
+			ok = false
+			continue
+		} else if !seen {
+			byDir[dir] = u
+		}
+		units = append(units, u)
+	}
+	return units, ok
+}
+
+// report prints err: a problem of one file as FILE: message, like a
+// diagnostic, anything else as a picoflow error.
+func (e *env) report(err error) {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		fmt.Fprintln(e.stderr, fe.Error())
+		return
+	}
+	e.errorf("%v", err)
+}
+
+// fileError is a problem of a whole .pico file, which has no better position.
+type fileError struct {
+	path, msg string
+}
+
+func (e *fileError) Error() string { return e.path + ": " + e.msg }

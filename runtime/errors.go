@@ -1,0 +1,111 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Phase names the part of a node that was running when it failed.
+type Phase string
+
+// The phases of a node, in the order they run.
+const (
+	PhasePrep Phase = "prep"
+	PhaseExec Phase = "exec"
+	PhasePost Phase = "post"
+)
+
+var (
+	// ErrMaxSteps is wrapped by the error of a run that would exceed its
+	// max_steps (see [WithMaxSteps]).
+	ErrMaxSteps = errors.New("max_steps exceeded")
+	// ErrBadAction is wrapped by the error of a run whose Post returned a
+	// value outside the node's action type.
+	ErrBadAction = errors.New("bad action")
+	// ErrNilNode is wrapped by the error of a run whose flow has a node
+	// field left nil.
+	ErrNilNode = errors.New("nil node")
+)
+
+// NodeError is the error of a run that failed in a node: errors.As finds it
+// in the error that a generated Run method returns.
+type NodeError struct {
+	Flow, Node string
+	Step       int
+	Phase      Phase
+	Err        error
+}
+
+func (e *NodeError) Error() string {
+	s := "flow " + e.Flow + ": node " + e.Node + " (step " + strconv.Itoa(e.Step) + ")"
+	if e.Phase != "" {
+		s += " " + string(e.Phase)
+	}
+	return s + ": " + errText(e.Err)
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// errText keeps Error methods safe on a nil inner error.
+func errText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// PanicError holds a panic raised in node code: the value given to panic and
+// the stack of the goroutine that panicked.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error, so that errors.Is and
+// errors.As see through panic(err).
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Permanent marks err as not worth retrying: Exec stops after the attempt
+// that returned it. errors.Is and errors.As still see err. Permanent(nil) is
+// nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func isPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// MissingNode returns the error of a flow whose node field is nil; it wraps
+// [ErrNilNode].
+func MissingNode(flow, node string) error {
+	return fmt.Errorf("flow %s: %w %s: set the %s field before running", flow, ErrNilNode, node, node)
+}
+
+// maxStepsError keeps the message free of the sentinel's own text while
+// still matching ErrMaxSteps.
+type maxStepsError struct {
+	flow      string
+	step, max int
+}
+
+func (e *maxStepsError) Error() string {
+	return "flow " + e.flow + ": step " + strconv.Itoa(e.step) + " exceeds max_steps " + strconv.Itoa(e.max)
+}
+
+func (e *maxStepsError) Unwrap() error { return ErrMaxSteps }

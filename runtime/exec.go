@@ -1,0 +1,219 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// MaxRetryAfter caps the pause that an error's RetryAfter hint may ask for,
+// so that a misbehaving server cannot stall a run for hours.
+const MaxRetryAfter = time.Minute
+
+// Policy says how Exec runs a node's exec phase. The zero value means one
+// attempt, no pause, constant pauses, no timeout and one element at a time.
+type Policy struct {
+	Attempts int           // tries in all; 0 or 1: one try
+	Wait     time.Duration // pause before the first retry
+	Backoff  float64       // factor applied to each further pause; 0 or 1: constant
+	Timeout  time.Duration // limit per attempt; 0: none
+	Parallel int           // batch elements run at once; 0 or 1: one after another
+}
+
+// retryAfter is implemented by errors that know when to try again, such as
+// an HTTP 429 carrying a Retry-After header.
+type retryAfter interface{ RetryAfter() time.Duration }
+
+// Exec runs exec under policy p: up to p.Attempts tries, each limited to
+// p.Timeout, with pauses between them. It returns the result of the first
+// try that succeeds, or the error of the last one; generated code wraps that
+// error with [Run.Fail].
+//
+// An error wrapping [Permanent] is not retried, nor is any error once ctx is
+// done. An error with a method RetryAfter() time.Duration sets the next
+// pause (at most [MaxRetryAfter]) in place of the computed one. A pause ends
+// early when ctx is done, with an error wrapping ctx.Err(). The timeout
+// works through the context given to exec: exec must honour it.
+func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Context) (E, error)) (E, error) {
+	r.phase = PhaseExec
+	rt := retrier{wait: p.Wait}
+	for {
+		e, err := try(ctx, p.Timeout, exec)
+		if err == nil {
+			return e, nil
+		}
+		if err = rt.next(ctx, r, p, err); err != nil {
+			var zero E
+			return zero, err
+		}
+	}
+}
+
+// ExecBatch runs exec on every element of items, each under policy p as
+// [Exec] does, and returns the results in the order of items (an empty,
+// non-nil slice for no items). With p.Parallel > 1, up to that many elements
+// run at once; the first failure cancels the context of the others and is
+// the error returned, and a panic in an element becomes a *[PanicError].
+func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec func(context.Context, P) (E, error)) ([]E, error) {
+	r.phase = PhaseExec
+	out := make([]E, len(items))
+	if p.Parallel <= 1 || len(items) <= 1 {
+		for i, item := range items {
+			e, err := execItem(ctx, r, p, exec, item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = e
+		}
+		return out, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.Parallel)
+	started := 0
+	for i := range items {
+		// Stop handing out elements once one failed; Go would only start
+		// them to see a canceled context.
+		if gctx.Err() != nil {
+			break
+		}
+		started++
+		g.Go(func() (err error) {
+			// A panic on this goroutine would kill the process: no deferred
+			// Recover of the run method can reach it.
+			defer func() {
+				if v := recover(); v != nil {
+					err = &PanicError{Value: v, Stack: debug.Stack()}
+				}
+			}()
+			// An element whose turn came after a failure is not run.
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			e, err := execItem(gctx, r, p, exec, items[i])
+			if err != nil {
+				return err
+			}
+			out[i] = e
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// Elements left unstarted with no failure reported: the caller's ctx was
+	// canceled while every started element ignored it.
+	if started < len(items) {
+		return nil, fmt.Errorf("batch canceled after %d of %d elements: %w", started, len(items), ctx.Err())
+	}
+	return out, nil
+}
+
+// execItem is Exec for one element of a batch.
+func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context.Context, P) (E, error), item P) (E, error) {
+	rt := retrier{wait: p.Wait}
+	for {
+		e, err := tryItem(ctx, p.Timeout, exec, item)
+		if err == nil {
+			return e, nil
+		}
+		if err = rt.next(ctx, r, p, err); err != nil {
+			var zero E
+			return zero, err
+		}
+	}
+}
+
+// try runs one attempt, under its own deadline when timeout > 0 (only then
+// is a context allocated). exec is only called, never stored, so the
+// caller's closure can stay on its stack.
+func try[E any](ctx context.Context, timeout time.Duration, exec func(context.Context) (E, error)) (E, error) {
+	if timeout <= 0 {
+		return exec(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return exec(ctx)
+}
+
+// tryItem is try for one element of a batch.
+func tryItem[P, E any](ctx context.Context, timeout time.Duration, exec func(context.Context, P) (E, error), item P) (E, error) {
+	if timeout <= 0 {
+		return exec(ctx, item)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return exec(ctx, item)
+}
+
+// retrier holds the state of one retry loop. It is not generic, so Exec and
+// the batch elements share every retry decision.
+type retrier struct {
+	n    int           // attempts made
+	wait time.Duration // the computed pause before the next retry
+}
+
+// next is called after a failed attempt. It returns nil when the caller
+// should try again (after the pause it has taken), or the error to give up
+// with: err itself when attempts are spent or err is permanent, an error
+// wrapping ctx.Err() and err when ctx is done.
+func (rt *retrier) next(ctx context.Context, r *Run, p Policy, err error) error {
+	rt.n++
+	if rt.n >= p.Attempts || isPermanent(err) {
+		return err
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return retryCanceled(rt.n, err, cerr)
+	}
+	pause := rt.wait
+	var ra retryAfter
+	if errors.As(err, &ra) {
+		pause = min(max(ra.RetryAfter(), 0), MaxRetryAfter)
+	}
+	r.retried(rt.n, err, pause)
+	if cerr := sleep(ctx, pause); cerr != nil {
+		return retryCanceled(rt.n, err, cerr)
+	}
+	backoff := p.Backoff
+	if backoff <= 0 {
+		backoff = 1
+	}
+	rt.wait = scale(rt.wait, backoff)
+	return nil
+}
+
+// retryCanceled keeps both the cause of the stop (errors.Is ctx.Err()) and
+// the last attempt's error.
+func retryCanceled(n int, last, cerr error) error {
+	return fmt.Errorf("attempt %d: %w; retry canceled: %w", n, last, cerr)
+}
+
+// sleep pauses for d, or less when ctx is done first (then it returns
+// ctx.Err()).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// scale multiplies d by f, saturating instead of overflowing on long
+// backoff chains.
+func scale(d time.Duration, f float64) time.Duration {
+	v := float64(d) * f
+	if v >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(v)
+}

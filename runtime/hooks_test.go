@@ -1,0 +1,112 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// recorder returns hooks that append every event, prefixed with name, to log.
+func recorder(name string, log *[]string, ids *[]string) Hooks {
+	add := func(format string, args ...any) {
+		*log = append(*log, name+": "+fmt.Sprintf(format, args...))
+	}
+	return Hooks{
+		FlowStart: func(e FlowEvent) {
+			*ids = append(*ids, e.RunID)
+			add("FlowStart %s steps=%d err=%v", e.Flow, e.Steps, e.Err)
+		},
+		NodeStart: func(e NodeEvent) { add("NodeStart %s.%s step=%d", e.Flow, e.Node, e.Step) },
+		NodeEnd: func(e NodeEvent) {
+			add("NodeEnd %s.%s step=%d action=%q err=%v neg=%t", e.Flow, e.Node, e.Step, e.Action, e.Err, e.Elapsed < 0)
+		},
+		NodeError: func(e NodeEvent) {
+			add("NodeError %s.%s step=%d action=%q err=%v neg=%t", e.Flow, e.Node, e.Step, e.Action, e.Err, e.Elapsed < 0)
+		},
+		Retry: func(e RetryEvent) {
+			add("Retry %s.%s step=%d attempt=%d err=%v wait=%v", e.Flow, e.Node, e.Step, e.Attempt, e.Err, e.Wait)
+		},
+		FlowEnd: func(e FlowEvent) {
+			*ids = append(*ids, e.RunID)
+			add("FlowEnd %s steps=%d err=%v neg=%t", e.Flow, e.Steps, e.Err, e.Elapsed < 0)
+		},
+	}
+}
+
+// twoSteps runs a two-node flow the way generated code does: A retries once
+// and routes "next"; B is terminal and fails in prep.
+func twoSteps(opts ...Option) (err error) {
+	ctx := context.Background()
+	r := Start("Flow", 0, opts)
+	defer func() { err = r.Finish(err) }()
+	defer r.Recover(&err)
+	if err := r.Begin(ctx, "Flow", "A"); err != nil {
+		return err
+	}
+	calls := 0
+	if _, err := Exec(ctx, r, Policy{Attempts: 2}, func(context.Context) (int, error) {
+		if calls++; calls == 1 {
+			return 0, errors.New("flaky")
+		}
+		return 1, nil
+	}); err != nil {
+		return r.Fail(err)
+	}
+	r.Enter(PhasePost)
+	r.End("next")
+	if err := r.Begin(ctx, "Flow", "B"); err != nil {
+		return err
+	}
+	return r.Fail(errors.New("no input"))
+}
+
+func TestHooksFireInOrder(t *testing.T) {
+	var log, ids []string
+	err := twoSteps(WithHooks(recorder("a", &log, &ids)), WithMaxSteps(5), WithHooks(recorder("b", &log, &ids)))
+	const nodeErr = "flow Flow: node B (step 2) prep: no input"
+	if err == nil || err.Error() != nodeErr {
+		t.Fatalf("got %v, want %s", err, nodeErr)
+	}
+	var want []string
+	for _, ev := range []string{
+		"FlowStart Flow steps=0 err=<nil>",
+		"NodeStart Flow.A step=1",
+		"Retry Flow.A step=1 attempt=1 err=flaky wait=0s",
+		`NodeEnd Flow.A step=1 action="next" err=<nil> neg=false`,
+		"NodeStart Flow.B step=2",
+		`NodeError Flow.B step=2 action="" err=` + nodeErr + " neg=false",
+		"FlowEnd Flow steps=2 err=" + nodeErr + " neg=false",
+	} {
+		want = append(want, "a: "+ev, "b: "+ev)
+	}
+	if !reflect.DeepEqual(log, want) {
+		t.Errorf("events:\n%s\nwant:\n%s", fmt.Sprint(log), fmt.Sprint(want))
+	}
+	if len(ids) != 4 || ids[0] == "" || ids[1] != ids[0] || ids[2] != ids[0] || ids[3] != ids[0] {
+		t.Errorf("run ids %q: want one id throughout", ids)
+	}
+}
+
+func TestHooksPartial(t *testing.T) {
+	// Unset fields are skipped; a set that sets one field still fires it.
+	ends := 0
+	err := twoSteps(WithHooks(Hooks{FlowEnd: func(FlowEvent) { ends++ }}))
+	if err == nil || ends != 1 {
+		t.Errorf("err %v, %d FlowEnd events; want an error and 1", err, ends)
+	}
+}
+
+func TestFinishReturnsErrUnchanged(t *testing.T) {
+	want := errors.New("x")
+	for _, opts := range [][]Option{nil, {WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}} {
+		r := Start("F", 0, opts)
+		if got := r.Finish(want); got != want {
+			t.Errorf("Finish returned %v", got)
+		}
+		if got := r.Finish(nil); got != nil {
+			t.Errorf("Finish(nil) returned %v", got)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package runtime
+
+import "time"
+
+// Option configures one run of a flow; pass it to the generated Run method.
+type Option func(*config)
+
+// config collects the options of one run before Start applies them.
+type config struct {
+	hooks       []Hooks
+	maxSteps    int
+	maxStepsSet bool
+}
+
+// WithHooks reports the run's events to h. It may be given several times:
+// every set of hooks fires, in the order given.
+func WithHooks(h Hooks) Option {
+	return func(c *config) { c.hooks = append(c.hooks, h) }
+}
+
+// WithMaxSteps overrides the flow's max_steps: the run fails with
+// [ErrMaxSteps] when it would begin step n+1. n <= 0 means no limit.
+func WithMaxSteps(n int) Option {
+	return func(c *config) { c.maxSteps, c.maxStepsSet = n, true }
+}
+
+// Hooks receives the events of a run, in the manner of
+// net/http/httptrace.ClientTrace: every field is optional, and a run without
+// hooks pays nothing for them. Hooks are called synchronously, one at a time
+// (Retry hooks of a parallel batch run on its worker goroutines, serialized
+// by the run), so a hook needs no locking of its own.
+type Hooks struct {
+	FlowStart func(FlowEvent)  // before the first step
+	NodeStart func(NodeEvent)  // a step begins: Step and Node set
+	NodeEnd   func(NodeEvent)  // a step succeeded: Action ("" for a terminal node), Elapsed
+	NodeError func(NodeEvent)  // a step failed: Err is the *NodeError, Elapsed
+	Retry     func(RetryEvent) // after a failed Exec attempt, before the pause
+	FlowEnd   func(FlowEvent)  // the run ended: Steps, Err, Elapsed
+}
+
+// FlowEvent describes the start or the end of a run. Steps counts the steps
+// begun, including one that failed.
+type FlowEvent struct {
+	Flow, RunID string
+	Steps       int
+	Err         error
+	Elapsed     time.Duration
+}
+
+// NodeEvent describes one step: one node run (prep, exec with its attempts,
+// post).
+type NodeEvent struct {
+	Flow, Node string
+	Step       int
+	Action     string
+	Err        error
+	Elapsed    time.Duration
+}
+
+// RetryEvent describes a failed Exec attempt that will be tried again after
+// Wait. Attempt counts from 1.
+type RetryEvent struct {
+	Flow, Node    string
+	Step, Attempt int
+	Err           error
+	Wait          time.Duration
+}
+
+// hasAny reports whether h sets at least one func, so that WithHooks(Hooks{})
+// keeps a run on the zero-cost path.
+func (h *Hooks) hasAny() bool {
+	return h.FlowStart != nil || h.NodeStart != nil || h.NodeEnd != nil ||
+		h.NodeError != nil || h.Retry != nil || h.FlowEnd != nil
+}
