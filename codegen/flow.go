@@ -1,0 +1,312 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/digital-duck/picoflow-go/dsl"
+)
+
+// flow emits the struct of a flow and its Run, check and run methods.
+func (g *gen) flow(fl *dsl.Flow) {
+	var fields []jen.Code
+	for _, m := range fl.Members {
+		if m.Flow != nil {
+			fields = append(fields, jen.Id(m.Name()).Op("*").Id(m.Flow.Name))
+		} else {
+			fields = append(fields, jen.Id(m.Name()).Id(m.Node.Name+"Node"))
+		}
+	}
+	// The .pico doc comes first, as it names the flow the Go way.
+	doc := fl.Doc
+	if len(doc) == 0 {
+		doc = []string{fmt.Sprintf("%s runs flow %s of %s.", fl.Name, fl.Name, g.src)}
+	}
+	edges := []string{"Set every field, then call Run. Its edges:", ""}
+	for _, e := range fl.Edges {
+		edges = append(edges, "\t"+edgeText(e))
+	}
+	g.decl(paragraphs(doc, edges), jen.Type().Id(fl.Name).Struct(fields...))
+
+	g.runMethod(fl)
+	g.checkMethod(fl)
+	g.runLoop(fl)
+}
+
+// edgeText writes e as in the .pico; a `*` edge also lists the actions it
+// routes, which the reader would otherwise have to work out.
+func edgeText(e *dsl.Edge) string {
+	to := "end"
+	if e.To != nil {
+		to = e.To.Name()
+	}
+	s := fmt.Sprintf("%s then %s -> %s", e.From.Name(), e.Label, to)
+	if e.Wildcard() {
+		var covered []string
+		for _, r := range e.From.Routes {
+			if r.Edge == e {
+				covered = append(covered, r.Action.Name)
+			}
+		}
+		s += " (" + strings.Join(covered, ", ") + ")"
+	}
+	return s
+}
+
+// recv is the receiver of a flow's methods.
+func recv(fl *dsl.Flow) *jen.Statement {
+	return jen.Id("f").Op("*").Id(fl.Name)
+}
+
+// runMethod emits Run, the entry point users call.
+func (g *gen) runMethod(fl *dsl.Flow) {
+	store := g.m.Store.Name
+	doc := []string{
+		fmt.Sprintf("Run runs the flow on s, starting at %s. A nil field of f fails it", fl.Start.Name()),
+		"before the first step.",
+	}
+	if fl.MaxSteps > 0 {
+		doc[1] += fmt.Sprintf(" It fails with runtime.ErrMaxSteps after %d steps", fl.MaxSteps)
+		doc = append(doc, "unless runtime.WithMaxSteps sets another limit.")
+	}
+	body := []jen.Code{
+		jen.If(jen.Err().Op(":=").Id("f").Dot("check").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Id("r").Op(":=").Qual(runtimePath, "Start").Call(jen.Lit(fl.Name), jen.Lit(fl.MaxSteps), jen.Id("opts")),
+	}
+	run := jen.Id("f").Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"))
+	if fl.Subflow {
+		// Run alone, a subflow's outcome only tells which edge into end it took.
+		body = append(body,
+			jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(run),
+			jen.Return(jen.Id("r").Dot("Finish").Call(jen.Err())),
+		)
+	} else {
+		body = append(body, jen.Return(jen.Id("r").Dot("Finish").Call(run)))
+	}
+	g.decl(doc, jen.Func().Params(recv(fl)).Id("Run").Params(
+		jen.Id("ctx").Qual(contextPath, "Context"),
+		jen.Id("s").Op("*").Id(store),
+		jen.Id("opts").Op("...").Qual(runtimePath, "Option"),
+	).Error().Block(body...))
+}
+
+// checkMethod emits check, which finds a nil field before the first step,
+// so that a half-wired flow fails at once rather than midway through a run.
+func (g *gen) checkMethod(fl *dsl.Flow) {
+	var cases, subs []jen.Code
+	for _, m := range fl.Members {
+		cases = append(cases, jen.Case(jen.Id("f").Dot(m.Name()).Op("==").Nil()).Block(
+			jen.Return(jen.Qual(runtimePath, "MissingNode").Call(jen.Lit(fl.Name), jen.Lit(m.Name()))),
+		))
+		if m.Flow != nil {
+			subs = append(subs, jen.If(jen.Err().Op(":=").Id("f").Dot(m.Name()).Dot("check").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		}
+	}
+	body := append([]jen.Code{jen.Switch().Block(cases...)}, subs...)
+	body = append(body, jen.Return(jen.Nil()))
+	doc := []string{"check reports the first nil field of f, so that a half-wired flow fails", "before its first step."}
+	if len(subs) > 0 {
+		doc = []string{"check reports the first nil field of f or of its subflows, so that a", "half-wired flow fails before its first step."}
+	}
+	g.decl(doc,
+		jen.Func().Params(recv(fl)).Id("check").Params().Error().Block(body...))
+}
+
+// runLoop emits run, the step loop in the shape of internal/design/DESIGN.md.
+// A subflow's run is also called by the flows that use it, with their Run,
+// so that steps, hooks and max_steps span the whole run; it returns the edge
+// into end that it took, as its outcome.
+func (g *gen) runLoop(fl *dsl.Flow) {
+	l := &loop{g: g, fl: fl}
+	var consts, cases []jen.Code
+	for i, m := range fl.Members {
+		if i == 0 {
+			consts = append(consts, jen.Id(at(m)).Op("=").Iota())
+		} else {
+			consts = append(consts, jen.Id(at(m)))
+		}
+		var body []jen.Code
+		if m.Flow != nil {
+			body = l.subflowStep(m)
+		} else {
+			body = l.nodeStep(m)
+		}
+		cases = append(cases, jen.Case(jen.Id(at(m))).Block(body...))
+	}
+	results := jen.Params(jen.Err().Error())
+	doc := []string{"run runs the steps of the flow; at names the member that runs next."}
+	if fl.Subflow {
+		// Named results, because Recover sets err through a pointer.
+		results = jen.Params(jen.Id("a").Id(fl.Name+"Action"), jen.Err().Error())
+		doc = []string{
+			"run runs the steps of the flow, for Run or as a step of a flow that uses",
+			"it, and returns its outcome; at names the member that runs next.",
+		}
+	}
+	g.decl(doc, jen.Func().Params(recv(fl)).Id("run").Params(
+		jen.Id("ctx").Qual(contextPath, "Context"),
+		jen.Id("r").Op("*").Qual(runtimePath, "Run"),
+		jen.Id("s").Op("*").Id(g.m.Store.Name),
+	).Add(results).Block(
+		jen.Defer().Id("r").Dot("Recover").Call(jen.Op("&").Err()),
+		jen.Const().Defs(consts...),
+		jen.Id("at").Op(":=").Id(at(fl.Start)),
+		jen.For().Block(jen.Switch(jen.Id("at")).Block(cases...)),
+	))
+}
+
+// at is the name of a member's state constant in run.
+func at(m *dsl.Member) string { return "at" + m.Name() }
+
+// loop writes the steps of one flow's run method.
+type loop struct {
+	g  *gen
+	fl *dsl.Flow
+}
+
+// ret is a return statement of run: a subflow's run also returns an outcome,
+// none (0) when it fails.
+func (l *loop) ret(err jen.Code) jen.Code {
+	if l.fl.Subflow {
+		return jen.Return(jen.Lit(0), err)
+	}
+	return jen.Return(err)
+}
+
+// failIfErr returns from run with err wrapped by r.Fail.
+func (l *loop) failIfErr() jen.Code {
+	return jen.If(jen.Err().Op("!=").Nil()).Block(l.ret(jen.Id("r").Dot("Fail").Call(jen.Err())))
+}
+
+// nodeStep is the case of run that runs a node member: Begin, the declared
+// phases, then the route of its action.
+func (l *loop) nodeStep(m *dsl.Member) []jen.Code {
+	n := m.Node
+	body := []jen.Code{
+		jen.If(
+			jen.Err().Op(":=").Id("r").Dot("Begin").Call(jen.Id("ctx"), jen.Lit(l.fl.Name), jen.Lit(n.Name)),
+			jen.Err().Op("!=").Nil(),
+		).Block(l.ret(jen.Err())),
+		jen.Id("n").Op(":=").Id("f").Dot(n.Name),
+	}
+	post := []jen.Code{jen.Id("ctx"), jen.Id("s")}
+	if n.Prep != nil {
+		body = append(body,
+			jen.List(jen.Id("p"), jen.Err()).Op(":=").Id("n").Dot("Prep").Call(jen.Id("ctx"), jen.Id("s")),
+			l.failIfErr(),
+		)
+		post = append(post, jen.Id("p"))
+	}
+	if n.Exec != nil {
+		var call jen.Code
+		if n.Batch {
+			call = jen.Qual(runtimePath, "ExecBatch").Call(jen.Id("ctx"), jen.Id("r"), policy(n), jen.Id("p"), jen.Id("n").Dot("Exec"))
+		} else {
+			args := []jen.Code{jen.Id("ctx")}
+			if n.Prep != nil {
+				args = append(args, jen.Id("p"))
+			}
+			call = jen.Qual(runtimePath, "Exec").Call(jen.Id("ctx"), jen.Id("r"), policy(n),
+				jen.Func().Params(jen.Id("ctx").Qual(contextPath, "Context")).Params(typ(n.Exec), jen.Error()).Block(
+					jen.Return(jen.Id("n").Dot("Exec").Call(args...)),
+				))
+		}
+		body = append(body, jen.List(jen.Id("e"), jen.Err()).Op(":=").Add(call), l.failIfErr())
+		post = append(post, jen.Id("e"))
+	}
+	body = append(body, jen.Id("r").Dot("Enter").Call(jen.Qual(runtimePath, "PhasePost")))
+	if n.Terminal() {
+		if l.fl.Subflow {
+			l.g.fail("flow %s is used as a node but can finish at terminal node %s", l.fl.Name, n.Name)
+		}
+		return append(body,
+			jen.If(jen.Err().Op(":=").Id("n").Dot("Post").Call(post...), jen.Err().Op("!=").Nil()).Block(
+				l.ret(jen.Id("r").Dot("Fail").Call(jen.Err())),
+			),
+			jen.Id("r").Dot("End").Call(jen.Lit("")),
+			jen.Return(jen.Nil()),
+		)
+	}
+	body = append(body,
+		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("n").Dot("Post").Call(post...),
+		l.failIfErr(),
+	)
+	return append(body, l.route(m, true)...)
+}
+
+// subflowStep is the case of run that runs a subflow member: the subflow's
+// run takes its own steps on the same Run, then its outcome is routed.
+func (l *loop) subflowStep(m *dsl.Member) []jen.Code {
+	body := []jen.Code{
+		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("f").Dot(m.Name()).Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err())),
+	}
+	return append(body, l.route(m, false)...)
+}
+
+// route switches on the action a of member m. Actions with the same target
+// share a case, in action order. A node's step ends with r.End; a subflow
+// member's last step already ended inside the subflow.
+func (l *loop) route(m *dsl.Member, node bool) []jen.Code {
+	type group struct {
+		actions []jen.Code
+		body    []jen.Code
+		returns bool
+	}
+	var groups []*group
+	byKey := map[any]*group{}
+	for _, r := range m.Routes {
+		var key any = r.Target
+		if r.Target == nil && l.fl.Subflow {
+			key = r.Action // each edge into end is its own outcome
+		}
+		if grp, ok := byKey[key]; ok {
+			grp.actions = append(grp.actions, jen.Id(r.Action.GoName))
+			continue
+		}
+		grp := &group{actions: []jen.Code{jen.Id(r.Action.GoName)}}
+		switch {
+		case r.Target != nil:
+			grp.body = []jen.Code{jen.Id("at").Op("=").Id(at(r.Target))}
+		default:
+			grp.returns = true
+			if node {
+				grp.body = append(grp.body, jen.Id("r").Dot("End").Call(jen.Id("a").Dot("String").Call()))
+			}
+			if l.fl.Subflow {
+				grp.body = append(grp.body, jen.Return(l.outcome(r.Action), jen.Nil()))
+			} else {
+				grp.body = append(grp.body, jen.Return(jen.Nil()))
+			}
+		}
+		byKey[key] = grp
+		groups = append(groups, grp)
+	}
+	var cases []jen.Code
+	allReturn := true
+	for _, grp := range groups {
+		cases = append(cases, jen.Case(grp.actions...).Block(grp.body...))
+		allReturn = allReturn && grp.returns
+	}
+	cases = append(cases, jen.Default().Block(l.ret(jen.Id("r").Dot("BadAction").Call(jen.Id("a").Dot("String").Call()))))
+	code := []jen.Code{jen.Switch(jen.Id("a")).Block(cases...)}
+	if node && !allReturn {
+		// Past the switch only when the flow goes on to another member.
+		code = append(code, jen.Id("r").Dot("End").Call(jen.Id("a").Dot("String").Call()))
+	}
+	return code
+}
+
+// outcome is the constant of the subflow outcome that an action routed into
+// end becomes: the outcome of the same name.
+func (l *loop) outcome(a *dsl.Action) jen.Code {
+	for _, o := range l.fl.Outcomes {
+		if o.Name == a.Name {
+			return jen.Id(o.GoName)
+		}
+	}
+	l.g.fail("flow %s routes action %q into end but has no outcome of that name", l.fl.Name, a.Name)
+	return jen.Lit(0)
+}

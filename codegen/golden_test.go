@@ -1,0 +1,217 @@
+package codegen
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/digital-duck/picoflow-go/dsl"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of the golden cases in testdata/golden")
+
+// goldenDir holds one case per txtar archive: the first file ending in .pico
+// is the input (its name is the file name the checker reports), NAME.pico.go
+// is the expected output, and any other .go file is part of the package the
+// output is compiled in (a local type that the .pico refers to).
+const goldenDir = "../testdata/golden"
+
+// goldenCase is one parsed archive.
+type goldenCase struct {
+	name string // the archive's base name without .txtar
+	path string
+	ar   *txtar.Archive
+	pico *txtar.File
+}
+
+// wantName is the name of the file in the archive that holds the expected
+// output.
+func (c *goldenCase) wantName() string { return c.pico.Name + ".go" }
+
+// file returns the archive's file called name, or nil.
+func (c *goldenCase) file(name string) *txtar.File {
+	for i := range c.ar.Files {
+		if c.ar.Files[i].Name == name {
+			return &c.ar.Files[i]
+		}
+	}
+	return nil
+}
+
+// pkg is the package name for a .pico without a package clause: the case
+// name without the characters a Go identifier cannot hold, so that extra
+// files in the archive know which package to declare.
+func (c *goldenCase) pkg() string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, c.name)
+}
+
+func goldenCases(t *testing.T) []*goldenCase {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no golden cases in %s", goldenDir)
+	}
+	var cases []*goldenCase
+	for _, p := range paths {
+		ar, err := txtar.ParseFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &goldenCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), path: p, ar: ar}
+		for i := range ar.Files {
+			if strings.HasSuffix(ar.Files[i].Name, ".pico") {
+				c.pico = &ar.Files[i]
+				break
+			}
+		}
+		if c.pico == nil {
+			t.Fatalf("%s: no .pico file in the archive", p)
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			m, diags := dsl.Check(c.pico.Name, c.pico.Data)
+			if diags.HasErrors() {
+				t.Fatalf("check failed:\n%v", diags)
+			}
+			got, err := Generate(m, Options{Package: c.pkg()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Generate(m, Options{Package: c.pkg()})
+			if err != nil || !bytes.Equal(got, again) {
+				t.Fatalf("a second Generate of the same model differs (err %v)", err)
+			}
+			want := c.file(c.wantName())
+			if *update {
+				if want == nil {
+					c.ar.Files = append(c.ar.Files, txtar.File{Name: c.wantName()})
+					want = &c.ar.Files[len(c.ar.Files)-1]
+				}
+				if bytes.Equal(want.Data, got) {
+					return
+				}
+				want.Data = got
+				if err := os.WriteFile(c.path, txtar.Format(c.ar), 0o666); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want == nil {
+				t.Fatalf("the archive has no %s: run go test ./codegen -update", c.wantName())
+			}
+			if d := firstDiff(want.Data, got); d != "" {
+				t.Errorf("output differs from %s in %s (go test ./codegen -update rewrites it):\n%s", c.wantName(), c.path, d)
+			}
+		})
+	}
+}
+
+// firstDiff describes the first line where got differs from want, with the
+// lines around it, or returns "" when they are equal.
+func firstDiff(want, got []byte) string {
+	if bytes.Equal(want, got) {
+		return ""
+	}
+	wl := strings.Split(string(want), "\n")
+	gl := strings.Split(string(got), "\n")
+	i := 0
+	for i < len(wl) && i < len(gl) && wl[i] == gl[i] {
+		i++
+	}
+	var b strings.Builder
+	for j := max(0, i-3); j < i; j++ {
+		fmt.Fprintf(&b, "  %4d  %s\n", j+1, wl[j])
+	}
+	for j := i; j < min(len(wl), i+3); j++ {
+		fmt.Fprintf(&b, "- %4d  %s\n", j+1, wl[j])
+	}
+	for j := i; j < min(len(gl), i+3); j++ {
+		fmt.Fprintf(&b, "+ %4d  %s\n", j+1, gl[j])
+	}
+	return b.String()
+}
+
+// TestGoldenCompiles builds every expected output as a package of one
+// temporary module that uses this checkout, and vets it: go tooling never
+// builds anything under testdata by itself, and a golden that does not
+// compile against the runtime would make every user's build fail.
+func TestGoldenCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go vet on a temporary module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mod := "module picoflow.test/golden\n\ngo 1.24\n\n" +
+		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
+		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
+	write(t, filepath.Join(dir, "go.mod"), []byte(mod))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "go.sum"), sum)
+
+	for _, c := range goldenCases(t) {
+		want := c.file(c.wantName())
+		if want == nil {
+			t.Errorf("%s: the archive has no %s: run go test ./codegen -update", c.path, c.wantName())
+			continue
+		}
+		pkgDir := filepath.Join(dir, c.name)
+		write(t, filepath.Join(pkgDir, c.wantName()), want.Data)
+		for _, f := range c.ar.Files {
+			if strings.HasSuffix(f.Name, ".go") && f.Name != c.wantName() {
+				write(t, filepath.Join(pkgDir, f.Name), f.Data)
+			}
+		}
+	}
+
+	cmd := exec.Command(goBin, "vet", "./...")
+	cmd.Dir = dir
+	// -mod=mod lets go add the requirements the runtime needs to the
+	// temporary go.mod; GOWORK=off keeps a workspace around the temporary
+	// directory out of it.
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go vet of the golden outputs failed: %v\n%s", err, out)
+	}
+}
+
+func write(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o666); err != nil {
+		t.Fatal(err)
+	}
+}
