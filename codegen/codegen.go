@@ -35,8 +35,9 @@ const (
 // locals are the identifiers that generated function bodies declare. A user
 // import with one of these names would be shadowed where a type of that
 // package appears in a body (the Exec closure's result type), so such an
-// import is given another name in the generated file.
-var locals = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts"}
+// import is given another name in the generated file; the checker refuses
+// local types with these names.
+var locals = dsl.GeneratedLocals
 
 // Generate returns the gofmt-formatted Go source of X.pico.go for m.
 func Generate(m *dsl.Model, opts Options) ([]byte, error) {
@@ -74,7 +75,46 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("codegen: %s: %w", g.src, err)
 	}
-	return buf.Bytes(), nil
+	return groupImports(buf.Bytes()), nil
+}
+
+// groupImports puts the standard library's imports apart from the others,
+// as goimports does, so the generated file reads like hand-written Go.
+// jennifer writes one sorted block, one import per line.
+func groupImports(src []byte) []byte {
+	start := bytes.Index(src, []byte("\nimport (\n"))
+	if start < 0 {
+		return src
+	}
+	start += len("\nimport (\n")
+	end := bytes.Index(src[start:], []byte("\n)\n"))
+	if end < 0 {
+		return src
+	}
+	end += start + 1
+	var std, other [][]byte
+	for _, line := range bytes.Split(bytes.TrimSuffix(src[start:end], []byte("\n")), []byte("\n")) {
+		// The path is the quoted part; a standard library path has no dot
+		// in its first element.
+		path := line[bytes.IndexByte(line, '"'):]
+		first, _, _ := bytes.Cut(path, []byte("/"))
+		if bytes.Contains(first, []byte(".")) {
+			other = append(other, line)
+		} else {
+			std = append(std, line)
+		}
+	}
+	if len(std) == 0 || len(other) == 0 {
+		return src
+	}
+	var b bytes.Buffer
+	b.Write(src[:start])
+	b.Write(bytes.Join(std, []byte("\n")))
+	b.WriteString("\n\n")
+	b.Write(bytes.Join(other, []byte("\n")))
+	b.WriteString("\n")
+	b.Write(src[end:])
+	return b.Bytes()
 }
 
 // gen holds the state of one Generate call.

@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"go/token"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -306,6 +307,15 @@ var predeclared = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
+// GeneratedLocals are the identifiers that generated function bodies
+// declare, and generatedImports the packages generated code refers to. A
+// local type with one of these names would be shadowed or clash, so the
+// checker refuses it.
+var (
+	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts"}
+	generatedImports = []string{"context", "runtime", "strconv", "time"}
+)
+
 // typeExpr resolves a type expression; it returns nil after reporting an error.
 func (c *checker) typeExpr(te *TypeExpr) *Type {
 	t := &Type{Pos: c.src.pos(te.Pos)}
@@ -332,6 +342,10 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		named := te.Named
 		if named.Second == nil {
 			t.Name = named.First.Value
+			if slices.Contains(GeneratedLocals, t.Name) || slices.Contains(generatedImports, t.Name) {
+				c.errorf(t.Pos, "type name %s is used by the generated code; rename the type", t.Name)
+				return nil
+			}
 			return t
 		}
 		t.Name = named.Second.Value

@@ -4,8 +4,9 @@ package main
 
 import (
 	"context"
-	"github.com/digital-duck/picoflow-go/runtime"
 	"strconv"
+
+	"github.com/digital-duck/picoflow-go/runtime"
 )
 
 // Ticket is one customer message on its way through triage.
@@ -129,9 +130,9 @@ type EscalateNode interface {
 	Post(ctx context.Context, s *Ticket) error
 }
 
-// Triage runs flow Triage of triage.pico. Set every field, then call Run.
+// Triage runs flow Triage of triage.pico.
 //
-// Its edges:
+// Set every field, then call Run. Its edges:
 //
 //	Classify then refund -> Refund
 //	Classify then bug -> FileBug
@@ -156,8 +157,8 @@ func (f *Triage) Run(ctx context.Context, s *Ticket, opts ...runtime.Option) err
 	return r.Finish(f.run(ctx, r, s))
 }
 
-// check reports the first nil field of f, and of its subflows, so that a
-// half-wired flow fails before its first step.
+// check reports the first nil field of f, so that a half-wired flow fails
+// before its first step.
 func (f *Triage) check() error {
 	switch {
 	case f.Classify == nil:

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
@@ -30,11 +31,9 @@ type GreetNode interface {
 	Post(ctx context.Context, s *Greeting, prep string, exec string) error
 }
 
-// Hello runs flow Hello of hello.pico. Set every field, then call Run.
-//
 // Hello greets once: Greet is terminal, so the flow finishes after it.
 //
-// Its edges:
+// Set every field, then call Run. Its edges:
 type Hello struct {
 	Greet GreetNode
 }
@@ -49,8 +48,8 @@ func (f *Hello) Run(ctx context.Context, s *Greeting, opts ...runtime.Option) er
 	return r.Finish(f.run(ctx, r, s))
 }
 
-// check reports the first nil field of f, and of its subflows, so that a
-// half-wired flow fails before its first step.
+// check reports the first nil field of f, so that a half-wired flow fails
+// before its first step.
 func (f *Hello) check() error {
 	switch {
 	case f.Greet == nil:

@@ -4,8 +4,9 @@ package scenarios
 
 import (
 	"context"
-	"github.com/digital-duck/picoflow-go/runtime"
 	"strconv"
+
+	"github.com/digital-duck/picoflow-go/runtime"
 )
 
 // Numbers holds the value every node reads and changes.
@@ -182,11 +183,9 @@ type DoneNode interface {
 	Post(ctx context.Context, s *Numbers) error
 }
 
-// Branch runs flow Branch of numbers.pico. Set every field, then call Run.
-//
 // Branch adds 10 to a positive start value and subtracts 20 from a negative one.
 //
-// Its edges:
+// Set every field, then call Run. Its edges:
 //
 //	Start then next -> Check
 //	Check then positive -> AddTen
@@ -208,8 +207,8 @@ func (f *Branch) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) er
 	return r.Finish(f.run(ctx, r, s))
 }
 
-// check reports the first nil field of f, and of its subflows, so that a
-// half-wired flow fails before its first step.
+// check reports the first nil field of f, so that a half-wired flow fails
+// before its first step.
 func (f *Branch) check() error {
 	switch {
 	case f.Start == nil:
@@ -328,11 +327,9 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 	}
 }
 
-// Loop runs flow Loop of numbers.pico. Set every field, then call Run.
-//
 // Loop subtracts 3 until the value is negative.
 //
-// Its edges:
+// Set every field, then call Run. Its edges:
 //
 //	Start then next -> Check
 //	Check then positive -> SubThree
@@ -355,8 +352,8 @@ func (f *Loop) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) erro
 	return r.Finish(f.run(ctx, r, s))
 }
 
-// check reports the first nil field of f, and of its subflows, so that a
-// half-wired flow fails before its first step.
+// check reports the first nil field of f, so that a half-wired flow fails
+// before its first step.
 func (f *Loop) check() error {
 	switch {
 	case f.Start == nil:
@@ -471,11 +468,9 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 	}
 }
 
-// Chain runs flow Chain of numbers.pico. Set every field, then call Run.
-//
 // Chain adds 10 twice.
 //
-// Its edges:
+// Set every field, then call Run. Its edges:
 //
 //	First then next -> Second
 type Chain struct {
@@ -493,8 +488,8 @@ func (f *Chain) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) err
 	return r.Finish(f.run(ctx, r, s))
 }
 
-// check reports the first nil field of f, and of its subflows, so that a
-// half-wired flow fails before its first step.
+// check reports the first nil field of f, so that a half-wired flow fails
+// before its first step.
 func (f *Chain) check() error {
 	switch {
 	case f.First == nil:
