@@ -63,6 +63,9 @@ type checker struct {
 	declared  map[*Node]bool // nodes with an `actions` list
 	members   map[*Flow]map[string]*Member
 	memberPos map[*Member]Pos // where a member first appears in its flow
+	// broken holds, per flow and source, the labels of edges whose target
+	// did not resolve, so they are not reported as unrouted too.
+	broken    map[*Flow]map[*Member]map[string]bool
 	flowDecls map[*Flow]*FlowDecl
 	// firstUse is where each node or flow is first used by any flow, for
 	// "declared but not used" warnings.
@@ -138,6 +141,7 @@ func (c *checker) file(f *File) {
 	c.members = map[*Flow]map[string]*Member{}
 	c.memberPos = map[*Member]Pos{}
 	c.cyclic = map[*Flow]bool{}
+	c.broken = map[*Flow]map[*Member]map[string]bool{}
 	for _, fl := range c.m.Flows {
 		c.flowItems(fl, c.flowDecls[fl])
 	}

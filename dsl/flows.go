@@ -71,6 +71,16 @@ func (c *checker) edge(fl *Flow, from *Name, link *Link) {
 	}
 	if ok {
 		fl.Edges = append(fl.Edges, e)
+	} else if e.From != nil {
+		// The source is known but the edge is not: its label still counts
+		// as routed, so the misspelling is the only error reported.
+		if c.broken[fl] == nil {
+			c.broken[fl] = map[*Member]map[string]bool{}
+		}
+		if c.broken[fl][e.From] == nil {
+			c.broken[fl][e.From] = map[string]bool{}
+		}
+		c.broken[fl][e.From][e.Label] = true
 	}
 }
 
@@ -266,11 +276,15 @@ func (c *checker) routes(fl *Flow) {
 			continue
 		}
 		w := wildcard[m]
-		covered := false
+		broken := c.broken[fl][m]
+		covered := broken["*"]
 		for _, a := range m.Actions() {
 			e, ok := explicit[m][a.Name]
 			if !ok && w != nil {
 				e, ok, covered = w, true, true
+			}
+			if !ok && (broken[a.Name] || broken["*"]) {
+				continue
 			}
 			if !ok {
 				c.errorf(c.memberPos[m], "action %q of %s is not routed in flow %s: add `%s then %s -> ...` or `%s then * -> ...`",
@@ -331,7 +345,9 @@ func (c *checker) reachability(fl *Flow) {
 		}
 	}
 	for _, m := range fl.Members {
-		if !reached[m] {
+		// A member behind an edge that failed to resolve may well be reached
+		// once it is fixed.
+		if !reached[m] && c.broken[fl] == nil {
 			c.errorf(c.memberPos[m], "%s is not reachable from %s, the start of flow %s", m.Name(), fl.Start.Name(), fl.Name)
 		}
 	}
