@@ -41,10 +41,12 @@ type StoreDecl struct {
 	Fields []*FieldDecl `parser:"( Newline | @@ )* '}'"`
 }
 
-// FieldDecl is `NAME TYPE [= LITERAL]`.
+// FieldDecl is `NAME TYPE [= LITERAL]`. A declaration keyword cannot start
+// a field, a setting or an edge, so a missing `}` is reported where the next
+// declaration begins rather than somewhere inside it.
 type FieldDecl struct {
 	Pos     lexer.Position
-	Name    *Name     `parser:"@@"`
+	Name    *Name     `parser:"(?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@"`
 	Type    *TypeExpr `parser:"@@"`
 	Default *LitExpr  `parser:"( '=' @@ )?"`
 }
@@ -107,7 +109,7 @@ type Setting struct {
 	Actions  []*Name   `parser:"| 'actions' @@ ( ',' Newline* @@ )*"`
 	// Unknown catches a misspelled setting and the rest of its line, so the
 	// checker can name it and suggest the right one.
-	Unknown *Name `parser:"| (?! 'prep' | 'exec' | 'attempts' | 'wait' | 'backoff' | 'timeout' | 'batch' | 'parallel' | 'actions' ) @@ ~( Newline | '}' )*"`
+	Unknown *Name `parser:"| (?! 'prep' | 'exec' | 'attempts' | 'wait' | 'backoff' | 'timeout' | 'batch' | 'parallel' | 'actions' | 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
 }
 
 // FlowDecl is `flow NAME { ITEM... }`.
@@ -127,7 +129,7 @@ type FlowItem struct {
 
 // EdgeExpr is `SOURCE then ACTION -> TARGET [then ACTION -> TARGET]...`.
 type EdgeExpr struct {
-	From  *Name   `parser:"@@"`
+	From  *Name   `parser:"(?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@"`
 	Links []*Link `parser:"@@+"`
 }
 

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"go/token"
 	"slices"
@@ -487,6 +488,8 @@ func (c *checker) count(num *Num, what string, least, def int) int {
 	p := c.src.pos(num.Pos)
 	n, err := strconv.Atoi(num.Value)
 	switch {
+	case errors.Is(err, strconv.ErrRange):
+		c.errorf(p, "%s %s is too large", what, num.Value)
 	case err != nil:
 		c.errorf(p, "%s must be a whole number, not %s", what, num.Value)
 	case n < least:

@@ -25,7 +25,7 @@ var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Arrow", Pattern: `->`},
 	{Name: "Punct", Pattern: `[{}\[\]*.,=-]`},
 	{Name: "Newline", Pattern: `\n`},
-	{Name: "Whitespace", Pattern: `[ \t\r]+`},
+	{Name: "Whitespace", Pattern: `[ \t\r\x{FEFF}]+`}, // a byte order mark is blank, as in Go
 	{Name: "Other", Pattern: `.`},
 })
 
@@ -181,8 +181,39 @@ func (s *source) syntaxError(err error) *Diagnostic {
 		if want := expectation(perr.Message()); want != "" {
 			d.Msg = "expected " + want + ", found " + describe(unexpected.Unexpected)
 		}
+		if open, ok := s.unclosedBrace(d.Pos.Offset); ok && strings.HasPrefix(d.Msg, "expected }") {
+			d.Msg = fmt.Sprintf("expected } to close the { at %d:%d, found %s", open.Line, open.Column, describe(unexpected.Unexpected))
+		}
 	}
 	return d
+}
+
+// unclosedBrace finds the innermost `{` still open at offset, so that a
+// missing `}` can be reported together with the block it should close.
+func (s *source) unclosedBrace(offset int) (Pos, bool) {
+	lx, err := picoLexer.LexString(s.filename, string(s.src[:offset]))
+	if err != nil {
+		return Pos{}, false
+	}
+	var open []Pos
+	for {
+		t, err := lx.Next()
+		if err != nil || t.EOF() {
+			break
+		}
+		switch t.Value {
+		case "{":
+			open = append(open, s.pos(t.Pos))
+		case "}":
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	if len(open) == 0 {
+		return Pos{}, false
+	}
+	return open[len(open)-1], true
 }
 
 // expected maps the first element that participle expected (a production

@@ -95,6 +95,9 @@ Version prints the version of picoflow and the Go version it was built with.
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// excerpts adds the source line and a caret under each diagnostic: for
+	// a person at a terminal, not for editors and logs that parse the lines.
+	excerpts bool
 }
 
 // errorf reports a problem that is not a diagnostic of a .pico position.
@@ -105,7 +108,7 @@ func (e *env) errorf(format string, args ...any) {
 // Do runs picoflow with args (without the program name) and returns the exit
 // status: 0 on success, 1 when the input has errors, 2 on bad usage.
 func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, excerpts: isTerminal(stderr)}
 	fs := flag.NewFlagSet("picoflow", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -290,6 +293,9 @@ func (e *env) load(paths []string) ([]*unit, bool) {
 		m, diags := dsl.Check(path, src)
 		for _, d := range diags {
 			fmt.Fprintln(e.stderr, d.Error())
+			if e.excerpts {
+				fmt.Fprint(e.stderr, excerpt(src, d.Pos))
+			}
 		}
 		if diags.HasErrors() || m == nil {
 			ok = false
