@@ -125,11 +125,14 @@ type FlowItem struct {
 	Start    *Name     `parser:"  'start' @@"`
 	MaxSteps *Num      `parser:"| 'max_steps' @@"`
 	Chain    *EdgeExpr `parser:"| @@"`
+	// Unknown catches a line that is neither start, max_steps nor an edge
+	// (no `then` after its first name), so the checker can say which.
+	Unknown *Name `parser:"| (?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
 }
 
 // EdgeExpr is `SOURCE then ACTION -> TARGET [then ACTION -> TARGET]...`.
 type EdgeExpr struct {
-	From  *Name   `parser:"(?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@"`
+	From  *Name   `parser:"(?= Ident 'then') @@"`
 	Links []*Link `parser:"@@+"`
 }
 

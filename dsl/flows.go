@@ -12,6 +12,7 @@ import (
 func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 	c.members[fl] = map[string]*Member{}
 	var startPos, maxPos *Pos
+	unknown := false // a misspelled `start` must not also count as missing
 	for _, it := range fd.Items {
 		p := c.src.pos(it.Pos)
 		switch {
@@ -26,6 +27,9 @@ func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 				continue
 			}
 			fl.Start = c.member(fl, it.Start)
+		case it.Unknown != nil:
+			unknown = true
+			c.unknownFlowItem(it.Unknown)
 		case it.MaxSteps != nil:
 			if maxPos != nil {
 				c.errorf(p, "duplicate max_steps, first defined at %s", *maxPos)
@@ -35,7 +39,7 @@ func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 			fl.MaxSteps = c.count(it.MaxSteps, "max_steps", 0, 0)
 		}
 	}
-	if startPos == nil {
+	if startPos == nil && !unknown {
 		c.errorf(fl.Pos, "flow %s has no start: add `start NODE`", fl.Name)
 	}
 	for _, it := range fd.Items {
@@ -48,6 +52,18 @@ func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 			from = link.To
 		}
 	}
+}
+
+// unknownFlowItem explains a flow line that is not start, max_steps or an
+// edge: a node name without `then` after it, or a misspelled keyword.
+func (c *checker) unknownFlowItem(n *Name) {
+	p := c.src.pos(n.Pos)
+	if c.nodes[n.Value] != nil || c.flows[n.Value] != nil || n.Value == "end" {
+		c.errorf(p, "expected then after %s: an edge is `%s then ACTION -> TARGET`", n.Value, n.Value)
+		return
+	}
+	c.errorf(p, "unknown flow statement %q (a flow holds start, max_steps and edges)%s", n.Value,
+		c.suggest(n.Value, append([]string{"start", "max_steps"}, c.unitNames()...)))
 }
 
 // edge adds one `from then action -> to` link to fl, if its names resolve.
@@ -74,14 +90,22 @@ func (c *checker) edge(fl *Flow, from *Name, link *Link) {
 	} else if e.From != nil {
 		// The source is known but the edge is not: its label still counts
 		// as routed, so the misspelling is the only error reported.
-		if c.broken[fl] == nil {
-			c.broken[fl] = map[*Member]map[string]bool{}
-		}
-		if c.broken[fl][e.From] == nil {
-			c.broken[fl][e.From] = map[string]bool{}
-		}
-		c.broken[fl][e.From][e.Label] = true
+		c.markBroken(fl, e.From, e.Label)
 	}
+}
+
+// markBroken records that an edge of m labelled label was reported as wrong,
+// so that checks which depend on it (routing, reachability) stay quiet
+// rather than repeat the error in other words. The label "*" stands for
+// every action of m.
+func (c *checker) markBroken(fl *Flow, m *Member, label string) {
+	if c.broken[fl] == nil {
+		c.broken[fl] = map[*Member]map[string]bool{}
+	}
+	if c.broken[fl][m] == nil {
+		c.broken[fl][m] = map[string]bool{}
+	}
+	c.broken[fl][m][label] = true
 }
 
 // member resolves a node or flow name used in fl, creating its Member on
@@ -253,12 +277,15 @@ func (c *checker) routes(fl *Flow) {
 		if e.Wildcard() {
 			if first, ok := wildcard[m]; ok {
 				c.errorf(e.LabelPos, "duplicate edge %s then *, first defined at %s", m.Name(), first.LabelPos)
+				c.markBroken(fl, m, "")
 				continue
 			}
 			wildcard[m] = e
 			continue
 		}
 		if !c.labelValid(m, e) {
+			// The label was probably meant as one of m's actions.
+			c.markBroken(fl, m, "*")
 			continue
 		}
 		if explicit[m] == nil {
@@ -266,6 +293,7 @@ func (c *checker) routes(fl *Flow) {
 		}
 		if first, ok := explicit[m][e.Label]; ok {
 			c.errorf(e.LabelPos, "duplicate edge %s then %s, first defined at %s", m.Name(), e.Label, first.LabelPos)
+			c.markBroken(fl, m, e.Label)
 			continue
 		}
 		explicit[m][e.Label] = e
