@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,6 +185,7 @@ func (c *checker) packageDecl(pd *PackageDecl, first *Pos) {
 		c.errorf(p, "package name _ is not allowed")
 	default:
 		c.m.Package = name
+		c.m.PackagePos = p
 		*first = c.src.pos(pd.Pos)
 	}
 }
@@ -317,8 +319,8 @@ var predeclared = map[string]bool{
 // local type with one of these names would be shadowed or clash, so the
 // checker refuses it.
 var (
-	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts"}
-	generatedImports = []string{"context", "runtime", "strconv", "time"}
+	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts", "old", "c", "cp", "fb", "ok", "fallback", "from", "names"}
+	generatedImports = []string{"context", "fmt", "json", "maps", "reflect", "runtime", "slices", "strconv", "time"}
 )
 
 // typeExpr resolves a type expression; it returns nil after reporting an error.
@@ -357,7 +359,7 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		imp, ok := c.imports[named.First.Value]
 		if !ok {
 			c.badQualifier = true
-			c.errorf(c.src.pos(named.First.Pos), "undefined: %s (no import named %s)%s", named.First.Value, named.First.Value, c.suggest(named.First.Value, c.importNames()))
+			c.errorf(c.src.pos(named.First.Pos), "undefined: %s (no import named %s)%s", named.First.Value, named.First.Value, suggest(named.First.Value, c.importNames()))
 			return nil
 		}
 		c.used[imp] = true
@@ -400,7 +402,7 @@ func (c *checker) settings(n *Node, nd *NodeDecl) {
 		key := settingKey(s)
 		if key == "" {
 			name := s.Unknown.Value
-			hint := c.suggest(name, settingNames)
+			hint := suggest(name, settingNames)
 			if to, ok := synonyms[name]; ok {
 				hint = fmt.Sprintf("; did you mean %q?", to)
 			}
@@ -500,12 +502,18 @@ func (c *checker) count(num *Num, what string, least, def int) int {
 	return def
 }
 
+// durationSyntax is time.ParseDuration's syntax, to tell a malformed
+// duration from one too large for time.Duration.
+var durationSyntax = regexp.MustCompile(`^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
+
 func (c *checker) duration(num *Num, what string) time.Duration {
 	p := c.src.pos(num.Pos)
 	d, err := time.ParseDuration(num.Value)
 	switch {
 	case err != nil && strings.Contains(err.Error(), "missing unit"):
 		c.errorf(p, "%s needs a duration with a unit, such as 500ms or 2s, not %s", what, num.Value)
+	case err != nil && durationSyntax.MatchString(num.Value):
+		c.errorf(p, "%s %s is out of range: durations go up to about 2562047h", what, num.Value)
 	case err != nil:
 		c.errorf(p, "malformed duration %s: use Go duration syntax, such as 500ms or 1m30s", num.Value)
 	case d < 0:

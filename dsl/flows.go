@@ -30,6 +30,9 @@ func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 		case it.Unknown != nil:
 			unknown = true
 			c.unknownFlowItem(it.Unknown)
+			// The line was probably an edge: checks that need every edge
+			// would only repeat the error.
+			c.markBroken(fl, nil, "*")
 		case it.MaxSteps != nil:
 			if maxPos != nil {
 				c.errorf(p, "duplicate max_steps, first defined at %s", *maxPos)
@@ -63,7 +66,7 @@ func (c *checker) unknownFlowItem(n *Name) {
 		return
 	}
 	c.errorf(p, "unknown flow statement %q (a flow holds start, max_steps and edges)%s", n.Value,
-		c.suggest(n.Value, append([]string{"start", "max_steps"}, c.unitNames()...)))
+		suggest(n.Value, append([]string{"start", "max_steps"}, c.unitNames()...)))
 }
 
 // edge adds one `from then action -> to` link to fl, if its names resolve.
@@ -115,8 +118,13 @@ func (c *checker) member(fl *Flow, n *Name) *Member {
 		return m
 	}
 	m := &Member{Node: c.nodes[n.Value], Flow: c.flows[n.Value]}
-	if m.Node == nil && m.Flow == nil {
-		c.errorf(c.src.pos(n.Pos), "unknown node %q%s", n.Value, c.suggest(n.Value, c.unitNames()))
+	switch {
+	case m.Node != nil || m.Flow != nil:
+	case c.m.Store != nil && n.Value == c.m.Store.Name:
+		c.errorf(c.src.pos(n.Pos), "%s is the store, not a node", n.Value)
+		return nil
+	default:
+		c.errorf(c.src.pos(n.Pos), "unknown node %q%s", n.Value, suggest(n.Value, append(c.unitNames(), "end")))
 		return nil
 	}
 	c.members[fl][n.Value] = m
@@ -311,7 +319,7 @@ func (c *checker) routes(fl *Flow) {
 			if !ok && w != nil {
 				e, ok, covered = w, true, true
 			}
-			if !ok && (broken[a.Name] || broken["*"]) {
+			if !ok && (broken[a.Name] || broken["*"] || c.broken[fl][nil]["*"]) {
 				continue
 			}
 			if !ok {
@@ -346,9 +354,9 @@ func (c *checker) labelValid(m *Member, e *Edge) bool {
 	}
 	switch {
 	case m.Flow != nil:
-		c.errorf(e.LabelPos, "flow %s has no outcome %q%s", m.Flow.Name, e.Label, c.suggest(e.Label, actionNames(m.Flow.Outcomes)))
+		c.errorf(e.LabelPos, "flow %s has no outcome %q%s", m.Flow.Name, e.Label, suggest(e.Label, actionNames(m.Flow.Outcomes)))
 	case c.declared[m.Node]:
-		c.errorf(e.LabelPos, "%s has no action %q%s", m.Node.Name, e.Label, c.suggest(e.Label, actionNames(m.Node.Actions)))
+		c.errorf(e.LabelPos, "%s has no action %q%s", m.Node.Name, e.Label, suggest(e.Label, actionNames(m.Node.Actions)))
 	}
 	// Any other label was reported where the action was made.
 	return false

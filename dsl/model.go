@@ -22,12 +22,13 @@ func (p Pos) String() string {
 // Model is a checked .pico file: every name is resolved, every route is known.
 // The code generator reads only the model, never the syntax tree.
 type Model struct {
-	Filename string    // as given to Check
-	Package  string    // from `package`; "" when the file has none
-	Imports  []*Import // in source order, each used by at least one type
-	Store    *Store
-	Nodes    []*Node // in source order
-	Flows    []*Flow // in source order
+	Filename   string    // as given to Check
+	Package    string    // from `package`; "" when the file has none
+	PackagePos Pos       // of the package name, when there is one
+	Imports    []*Import // in source order, each used by at least one type
+	Store      *Store
+	Nodes      []*Node // in source order
+	Flows      []*Flow // in source order
 }
 
 // Import is an `import [alias] "path"` declaration.

@@ -69,7 +69,7 @@ func words(name string) []string {
 
 // suggest returns `; did you mean "X"?` for the candidate closest to name,
 // or "" when none is close enough to be a likely typo.
-func (c *checker) suggest(name string, candidates []string) string {
+func suggest(name string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, cand := range candidates {
 		if cand == name {

@@ -43,7 +43,6 @@ func TestPackageName(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
-	c := &checker{}
 	for _, tc := range []struct {
 		name  string
 		cands []string
@@ -54,7 +53,7 @@ func TestSuggest(t *testing.T) {
 		{"Zebra", []string{"Answer"}, ""},
 		{"ab", []string{"xy"}, ""},
 	} {
-		if got := c.suggest(tc.name, tc.cands); got != tc.want {
+		if got := suggest(tc.name, tc.cands); got != tc.want {
 			t.Errorf("suggest(%q) = %q, want %q", tc.name, got, tc.want)
 		}
 	}

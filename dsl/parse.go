@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -123,6 +124,10 @@ func (s *source) scan() *Diagnostic {
 	symbols := picoLexer.Symbols()
 	comment, space, newline := symbols["Comment"], symbols["Whitespace"], symbols["Newline"]
 	codeLine := 0 // the last line that holds a token other than a comment
+	// nesting counts the type-building tokens in a row (*, [, ], map): a
+	// type nested thousands deep would exhaust the parser's stack and the
+	// Go formatter's depth limit, so it is refused before parsing.
+	nesting := 0
 	for {
 		t, err := lx.Next()
 		if err != nil {
@@ -131,11 +136,21 @@ func (s *source) scan() *Diagnostic {
 		if t.EOF() {
 			return nil
 		}
+		switch t.Value {
+		case "*", "[", "]", "map":
+			if nesting++; nesting > maxTypeNesting {
+				return &Diagnostic{Pos: s.pos(t.Pos), Msg: fmt.Sprintf("type nested too deeply: more than %d levels", maxTypeNesting)}
+			}
+		default:
+			if t.Type != space {
+				nesting = 0
+			}
+		}
 		switch t.Type {
 		case symbols["Unterminated"]:
 			return &Diagnostic{Pos: s.pos(t.Pos), Msg: "string literal not terminated"}
 		case symbols["Other"]:
-			return &Diagnostic{Pos: s.pos(t.Pos), Msg: fmt.Sprintf("invalid character %q", t.Value)}
+			return s.invalidChar(t.Pos.Offset, t.Value)
 		case comment:
 			text := strings.TrimPrefix(t.Value, "//")
 			text = strings.TrimPrefix(text, " ")
@@ -168,7 +183,8 @@ func (s *source) doc(line int) []string {
 }
 
 // syntaxError turns a participle error into a diagnostic in the project's
-// wording: token names a user would recognise, no grammar internals.
+// wording: token names a user would recognise, no grammar internals, and a
+// hint for the mistakes people make most.
 func (s *source) syntaxError(err error) *Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
@@ -176,14 +192,98 @@ func (s *source) syntaxError(err error) *Diagnostic {
 	}
 	d := &Diagnostic{Pos: s.pos(perr.Position()), Msg: perr.Message()}
 	var unexpected *participle.UnexpectedTokenError
-	if errors.As(err, &unexpected) {
-		d.Msg = "unexpected " + describe(unexpected.Unexpected)
-		if want := expectation(perr.Message()); want != "" {
-			d.Msg = "expected " + want + ", found " + describe(unexpected.Unexpected)
+	if !errors.As(err, &unexpected) {
+		return d
+	}
+	tok := unexpected.Unexpected
+	found := describe(tok)
+	want := expectation(perr.Message())
+	symbols := picoLexer.Symbols()
+	prev, next := s.neighbours(tok.Pos.Offset)
+	switch {
+	case prev != nil && prev.Value == "," && (want == "name" || want == ""):
+		d.Pos, d.Msg = s.pos(prev.Pos), "unexpected trailing comma"
+	case want == "import path string":
+		d.Msg = `expected a quoted import path, as in import "time", found ` + found
+	case want == "" && tok.Type == symbols["Ident"] && slices.Contains(settingNames, tok.Value):
+		d.Msg = fmt.Sprintf("setting %s outside a node block: is the { after the node name missing?", tok.Value)
+	case want == "" && tok.Value == "{":
+		d.Msg = `unexpected {: it must be on the same line as its store, node or flow`
+	case want == "" && tok.Type == symbols["Ident"] && next != nil && next.Value == "then":
+		d.Msg = "edge outside a flow: edges go inside flow NAME { ... }"
+	case want == "" && tok.Type == symbols["Ident"] && !keywords[tok.Value]:
+		d.Msg = fmt.Sprintf("unexpected name %s: expected package, import, store, node or flow%s",
+			tok.Value, suggest(tok.Value, []string{"package", "import", "store", "node", "flow"}))
+	case strings.HasPrefix(want, "}") && (tok.EOF() || declKeywords[tok.Value]):
+		if open, ok := s.unclosedBrace(tok.Pos.Offset); ok {
+			d.Msg = fmt.Sprintf("expected } to close the { at %d:%d, found %s", open.Line, open.Column, found)
+		} else {
+			d.Msg = "expected }, found " + found
 		}
-		if open, ok := s.unclosedBrace(d.Pos.Offset); ok && strings.HasPrefix(d.Msg, "expected }") {
-			d.Msg = fmt.Sprintf("expected } to close the { at %d:%d, found %s", open.Line, open.Column, describe(unexpected.Unexpected))
+	case want != "" && want != "}":
+		d.Msg = "expected " + want + ", found " + found
+	default:
+		d.Msg = "unexpected " + found
+	}
+	return d
+}
+
+// maxTypeNesting bounds how deeply types may nest ([]*map[K][]T ...).
+const maxTypeNesting = 100
+
+// declKeywords start top-level declarations.
+var declKeywords = map[string]bool{"package": true, "import": true, "store": true, "node": true, "flow": true}
+
+// neighbours returns the significant tokens (not blanks, comments or
+// newlines) just before and just after offset.
+func (s *source) neighbours(offset int) (prev, next *lexer.Token) {
+	lx, err := picoLexer.LexString(s.filename, string(s.src))
+	if err != nil {
+		return nil, nil
+	}
+	symbols := picoLexer.Symbols()
+	for {
+		t, err := lx.Next()
+		if err != nil || t.EOF() {
+			return prev, nil
 		}
+		switch t.Type {
+		case symbols["Whitespace"], symbols["Comment"], symbols["Newline"]:
+			continue
+		}
+		switch {
+		case t.Pos.Offset < offset:
+			prev = &t
+		case t.Pos.Offset > offset:
+			return prev, &t
+		}
+	}
+}
+
+// invalidChar explains a character the language has no use for, with a
+// hint for the habits people bring from Python, PocketFlow and Go.
+func (s *source) invalidChar(off int, r string) *Diagnostic {
+	at := s.src[off:]
+	before := s.src[:off]
+	d := &Diagnostic{Pos: s.offsetPos(off), Msg: fmt.Sprintf("invalid character %q", r)}
+	switch {
+	case r == ">" && bytes.HasSuffix(before, []byte("=")):
+		d.Pos, d.Msg = s.offsetPos(off-1), "an edge arrow is ->, not =>"
+	case r == ">" && (bytes.HasPrefix(at, []byte(">>")) || bytes.HasSuffix(before, []byte(">"))):
+		d.Msg = "invalid character \">\": >> is PocketFlow's Python syntax; write SOURCE then ACTION -> TARGET"
+	case r == "/" && bytes.HasPrefix(at, []byte("/*")):
+		d.Msg = "block comments are not supported; start each comment line with //"
+	case r == ":":
+		d.Msg = `invalid character ":": write NAME TYPE and SETTING VALUE without a colon`
+	case r == ";":
+		d.Msg = `invalid character ";": statements end at a newline`
+	case r == "#":
+		d.Msg = `invalid character "#": comments start with //`
+	case r == "'" || r == "`":
+		d.Msg = fmt.Sprintf("invalid character %q: strings use double quotes", r)
+	case len(r) > 1:
+		rn, _ := utf8.DecodeRuneInString(r)
+		d.Msg = fmt.Sprintf("invalid character %U %q: names use ASCII letters, digits and _", rn, r)
 	}
 	return d
 }
