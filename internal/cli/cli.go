@@ -302,6 +302,9 @@ func (e *env) load(paths []string) ([]*unit, bool) {
 			continue
 		}
 		pkg, err := packageName(m.Package, path, e.getenv("GOPACKAGE"))
+		if fe, ok := err.(*fileError); ok && m.PackagePos.Line > 0 {
+			fe.path = m.PackagePos.String() // point at the package clause
+		}
 		if err != nil {
 			e.report(err)
 			ok = false
@@ -312,7 +315,11 @@ func (e *env) load(paths []string) ([]*unit, bool) {
 		// generated package does not compile.
 		dir := filepath.Dir(path)
 		if first, seen := byDir[dir]; seen && first.pkg != pkg {
-			e.report(&fileError{path, fmt.Sprintf("package %s does not match package %s of %s", pkg, first.pkg, first.path)})
+			where := path
+			if m.PackagePos.Line > 0 {
+				where = m.PackagePos.String()
+			}
+			e.report(&fileError{where, fmt.Sprintf("package %s does not match package %s of %s", pkg, first.pkg, first.path)})
 			ok = false
 			continue
 		} else if !seen {
@@ -335,6 +342,8 @@ func (e *env) report(err error) {
 }
 
 // fileError is a problem of a whole .pico file, which has no better position.
+// fileError is a problem with a file as a whole, reported as PATH: msg, or
+// at a position, PATH:LINE:COL: msg, when one is known.
 type fileError struct {
 	path, msg string
 }

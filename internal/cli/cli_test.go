@@ -411,7 +411,7 @@ func TestGeneratePackage(t *testing.T) {
 			if code != 1 || stdout != "" {
 				t.Errorf("%s: exit %d, stdout %q; want 1", cmd, code, stdout)
 			}
-			want := filepath.Join(dir, "a.pico") + ": package demo does not match package other of the Go files in " + dir + "\n"
+			want := filepath.Join(dir, "a.pico") + ":1:9: package demo does not match package other of the Go files in " + dir + "\n"
 			if stderr != want {
 				t.Errorf("%s: stderr = %q, want %q", cmd, stderr, want)
 			}
@@ -426,7 +426,7 @@ func TestGeneratePackage(t *testing.T) {
 		t.Setenv("GOPACKAGE", "")
 		writeFiles(t, dir, map[string]string{"a.pico": goodPico, "b.pico": strings.Replace(goodPico, "demo", "other", 1)})
 		code, _, stderr := run(t, "generate")
-		if want := "b.pico: package other does not match package demo of a.pico\n"; code != 1 || stderr != want {
+		if want := "b.pico:1:9: package other does not match package demo of a.pico\n"; code != 1 || stderr != want {
 			t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
 		}
 		if matches, _ := filepath.Glob("*.go"); len(matches) > 0 {
