@@ -389,21 +389,31 @@ func (c *checker) reachability(fl *Flow) {
 	}
 
 	// A member can finish if it is terminal, routes into end, or routes to a
-	// member that can; iterate to a fixed point (flows are small).
+	// member that can: search backwards from the members that finish.
 	finishes := map[*Member]bool{}
-	for changed := true; changed; {
-		changed = false
-		for _, m := range fl.Members {
-			if finishes[m] {
-				continue
+	into := map[*Member][]*Member{} // target -> members that route to it
+	var back []*Member
+	for _, m := range fl.Members {
+		done := len(m.Actions()) == 0
+		for _, r := range m.Routes {
+			if r.Target == nil {
+				done = true
+			} else {
+				into[r.Target] = append(into[r.Target], m)
 			}
-			ok := len(m.Actions()) == 0
-			for _, r := range m.Routes {
-				ok = ok || r.Target == nil || finishes[r.Target]
-			}
-			if ok {
-				finishes[m] = true
-				changed = true
+		}
+		if done {
+			finishes[m] = true
+			back = append(back, m)
+		}
+	}
+	for len(back) > 0 {
+		m := back[0]
+		back = back[1:]
+		for _, from := range into[m] {
+			if !finishes[from] {
+				finishes[from] = true
+				back = append(back, from)
 			}
 		}
 	}
