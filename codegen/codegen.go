@@ -4,6 +4,8 @@ package codegen
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go/token"
@@ -27,6 +29,11 @@ type Options struct {
 // The packages that generated code refers to besides the user's imports.
 const (
 	contextPath = "context"
+	fmtPath     = "fmt"
+	jsonPath    = "encoding/json"
+	mapsPath    = "maps"
+	reflectPath = "reflect"
+	slicesPath  = "slices"
 	strconvPath = "strconv"
 	timePath    = "time"
 	runtimePath = "github.com/digital-duck/picoflow-go/runtime"
@@ -44,7 +51,7 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 	if m == nil || m.Store == nil {
 		return nil, errors.New("codegen: the model has no store")
 	}
-	g := &gen{m: m, src: filepath.Base(m.Filename)}
+	g := &gen{m: m, src: filepath.Base(m.Filename), schema: schema(m.Store)}
 	pkg := cmp.Or(m.Package, opts.Package)
 	if pkg == "" {
 		return nil, fmt.Errorf("codegen: %s has no package clause and no package name was given", g.src)
@@ -119,10 +126,11 @@ func groupImports(src []byte) []byte {
 
 // gen holds the state of one Generate call.
 type gen struct {
-	m   *dsl.Model
-	src string // base name of the .pico file, as named in comments
-	f   *jen.File
-	err error // the first model inconsistency found; the model should never have one
+	m      *dsl.Model
+	src    string // base name of the .pico file, as named in comments
+	schema string // fingerprint of the store, recorded in checkpoints
+	f      *jen.File
+	err    error // the first model inconsistency found; the model should never have one
 }
 
 // fail records an inconsistency in the model that the checker should have
@@ -137,7 +145,10 @@ func (g *gen) fail(format string, args ...any) {
 // project's runtime package collides with the standard library's, and
 // jennifer would otherwise guess names from paths.
 func (g *gen) imports() {
-	own := map[string]string{"context": contextPath, "strconv": strconvPath, "time": timePath, "runtime": runtimePath}
+	own := map[string]string{
+		"context": contextPath, "fmt": fmtPath, "json": jsonPath, "maps": mapsPath, "reflect": reflectPath,
+		"slices": slicesPath, "strconv": strconvPath, "time": timePath, "runtime": runtimePath,
+	}
 	for name, path := range own {
 		g.f.ImportName(path, name)
 	}
@@ -287,6 +298,95 @@ func (g *gen) store() {
 			// One default per line, like a hand-written literal.
 			jen.Return(jen.Op("&").Id(st.Name).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, defaults...)),
 		))
+	g.storeWrites()
+}
+
+// storeWrites emits the two methods behind the StoreWrite hook: a snapshot
+// of the store taken before Post, deep enough that changes made in place to
+// a slice or map show, and a per-field comparison with it after Post. Both
+// run only when a StoreWrite hook is set.
+func (g *gen) storeWrites() {
+	st := g.m.Store
+	self := jen.Id("s").Op("*").Id(st.Name)
+	snap := []jen.Code{jen.Id("c").Op(":=").Op("*").Id("s")}
+	var report []jen.Code
+	for _, fd := range st.Fields {
+		cur, old := jen.Id("s").Dot(fd.GoName), jen.Id("old").Dot(fd.GoName)
+		switch fd.Type.Kind {
+		case dsl.SliceType:
+			snap = append(snap, jen.Id("c").Dot(fd.GoName).Op("=").Qual(slicesPath, "Clone").Call(cur.Clone()))
+		case dsl.MapType:
+			snap = append(snap, jen.Id("c").Dot(fd.GoName).Op("=").Qual(mapsPath, "Clone").Call(cur.Clone()))
+		}
+		report = append(report, jen.If(changed(fd.Type, cur.Clone(), old.Clone())).Block(
+			jen.Id("r").Dot("Write").Call(jen.Lit(fd.Name), old, cur),
+		))
+	}
+	snap = append(snap, jen.Return(jen.Op("&").Id("c")))
+	g.decl([]string{
+		"snapshotForHooks copies s before a Post, cloning slices and maps so that",
+		"changes made in place show in reportWrites.",
+	}, jen.Func().Params(self).Id("snapshotForHooks").Params().Op("*").Id(st.Name).Block(snap...))
+	g.decl([]string{"reportWrites fires the StoreWrite hook for every field that differs from old."},
+		jen.Func().Params(self.Clone()).Id("reportWrites").Params(
+			jen.Id("r").Op("*").Qual(runtimePath, "Run"), jen.Id("old").Op("*").Id(st.Name),
+		).Block(report...))
+}
+
+// comparable are the predeclared types whose values == compares fully.
+var comparable = map[string]bool{
+	"bool": true, "byte": true, "complex64": true, "complex128": true, "float32": true, "float64": true,
+	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "rune": true, "string": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
+}
+
+func basic(t *dsl.Type) bool { return t.Kind == dsl.NamedType && t.Pkg == nil && comparable[t.Name] }
+
+// changed is the condition that a field of type t differs between cur and
+// old: == where the .pico shows the type is comparable (a pointer compares
+// by identity), slices.Equal or maps.Equal over basic elements, and
+// reflect.DeepEqual for types only the Go compiler can see into.
+func changed(t *dsl.Type, cur, old *jen.Statement) jen.Code {
+	switch {
+	case basic(t), t.Kind == dsl.PointerType, t.Kind == dsl.ArrayType && basic(t.Elem):
+		return cur.Op("!=").Add(old)
+	case t.Kind == dsl.SliceType && basic(t.Elem):
+		return jen.Op("!").Qual(slicesPath, "Equal").Call(cur, old)
+	case t.Kind == dsl.MapType && basic(t.Key) && basic(t.Elem):
+		return jen.Op("!").Qual(mapsPath, "Equal").Call(cur, old)
+	}
+	return jen.Op("!").Qual(reflectPath, "DeepEqual").Call(cur, old)
+}
+
+// schema fingerprints the store: its name and each field's .pico name and
+// type, with packages by path. A checkpoint records it, so that resuming
+// with a changed store fails instead of misreading the saved JSON.
+func schema(st *dsl.Store) string {
+	h := sha256.New()
+	fmt.Fprintln(h, st.Name)
+	for _, fd := range st.Fields {
+		fmt.Fprintln(h, fd.Name, canonical(fd.Type))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// canonical writes t with package paths instead of names, so that an
+// import alias does not change the fingerprint.
+func canonical(t *dsl.Type) string {
+	switch t.Kind {
+	case dsl.SliceType:
+		return "[]" + canonical(t.Elem)
+	case dsl.ArrayType:
+		return "[" + strconv.FormatInt(t.Len, 10) + "]" + canonical(t.Elem)
+	case dsl.MapType:
+		return "map[" + canonical(t.Key) + "]" + canonical(t.Elem)
+	case dsl.PointerType:
+		return "*" + canonical(t.Elem)
+	}
+	if t.Pkg != nil {
+		return strconv.Quote(t.Pkg.Path) + "." + t.Name
+	}
+	return t.Name
 }
 
 // actionType emits the enumeration of the outcomes of a node or subflow:

@@ -78,7 +78,8 @@ func supportModel() *dsl.Model {
 }
 
 func TestGenerateSupport(t *testing.T) {
-	src, err := Generate(supportModel(), Options{})
+	m := supportModel()
+	src, err := Generate(m, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +104,14 @@ func TestGenerateSupport(t *testing.T) {
 		"// Exec runs once per element of Prep, at most 8 at once.\n",
 		"//\tClassify then * -> Escalate (billing, refund)\n",
 		"runtime.Policy{Attempts: 3, Wait: 500 * time.Millisecond, Backoff: 2, Timeout: 20 * time.Second}",
-		"runtime.ExecBatch(ctx, r, runtime.Policy{Parallel: 8}, p, n.Exec)",
-		"r := runtime.Start(\"Support\", 50, opts)",
+		"runtime.ExecBatch(ctx, r, runtime.Policy{Parallel: 8}, p, n.Exec, fallback)",
+		"r := runtime.Start(\"Support\", \"" + schema(m.Store) + "\", 50, opts)",
+		"r, err := runtime.Resume(cp, \"Support\", \"" + schema(m.Store) + "\", 50, opts)",
 		"\t\tcase ClassifyBilling, ClassifyRefund:\n\t\t\t\tat = atEscalate\n",
-		"\t\t\t\tr.End(a.String())\n\t\t\t\treturn ResearchEnough, nil\n",
-		"func (f *Research) run(ctx context.Context, r *runtime.Run, s *Ticket) (a ResearchAction, err error) {",
-		"\t\t\ta, err := f.Research.run(ctx, r, s)\n",
+		"\t\t\tcase FetchEnough:\n\t\t\t\treturn ResearchEnough, nil\n",
+		"func (f *Research) run(ctx context.Context, r *runtime.Run, s *Ticket, from string) (a ResearchAction, err error) {",
+		"\t\t\ta, err := f.Research.run(ctx, r, s, \"\")\n",
+		"\t\t\tif err := r.End(a.String(), names[at], s); err != nil {\n",
 		"\t\treturn runtime.MissingNode(\"Support\", \"Research\")\n",
 		"\tif err := f.Research.check(); err != nil {\n",
 	} {
@@ -249,5 +252,30 @@ func TestSubflowWithTerminalNode(t *testing.T) {
 	fetch.Routes[0].Target = esc
 	if _, err := Generate(m, Options{}); err == nil || !strings.Contains(err.Error(), "terminal node Escalate") {
 		t.Errorf("got error %v", err)
+	}
+}
+
+// TestSchemaFingerprint: the fingerprint changes with the store's fields
+// and types, and not with an import alias, which changes no saved JSON.
+func TestSchemaFingerprint(t *testing.T) {
+	st := func(alias string, typ string) *dsl.Store {
+		imp := &dsl.Import{Alias: alias, Path: "time", Name: "time"}
+		if alias != "" {
+			imp.Name = alias
+		}
+		return &dsl.Store{Name: "S", Fields: []*dsl.Field{
+			{Name: "n", Type: &dsl.Type{Kind: dsl.NamedType, Name: typ}},
+			{Name: "d", Type: &dsl.Type{Kind: dsl.NamedType, Name: "Duration", Pkg: imp}},
+		}}
+	}
+	base := schema(st("", "int"))
+	if len(base) != 16 {
+		t.Fatalf("fingerprint %q is not 16 hex digits", base)
+	}
+	if got := schema(st("tm", "int")); got != base {
+		t.Errorf("an import alias changed the fingerprint: %s vs %s", got, base)
+	}
+	if got := schema(st("", "int64")); got == base {
+		t.Error("a field type change kept the fingerprint")
 	}
 }

@@ -73,9 +73,9 @@ func (g *gen) runMethod(fl *dsl.Flow) {
 	}
 	body := []jen.Code{
 		jen.If(jen.Err().Op(":=").Id("f").Dot("check").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Id("r").Op(":=").Qual(runtimePath, "Start").Call(jen.Lit(fl.Name), jen.Lit(fl.MaxSteps), jen.Id("opts")),
+		jen.Id("r").Op(":=").Qual(runtimePath, "Start").Call(jen.Lit(fl.Name), jen.Lit(g.schema), jen.Lit(fl.MaxSteps), jen.Id("opts")),
 	}
-	run := jen.Id("f").Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"))
+	run := jen.Id("f").Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"), jen.Lit(""))
 	if fl.Subflow {
 		// Run alone, a subflow's outcome only tells which edge into end it took.
 		body = append(body,
@@ -88,6 +88,49 @@ func (g *gen) runMethod(fl *dsl.Flow) {
 	g.decl(doc, jen.Func().Params(recv(fl)).Id("Run").Params(
 		jen.Id("ctx").Qual(contextPath, "Context"),
 		jen.Id("s").Op("*").Id(store),
+		jen.Id("opts").Op("...").Qual(runtimePath, "Option"),
+	).Error().Block(body...))
+	g.resumeMethod(fl)
+}
+
+// resumeMethod emits Resume, which continues a run from a checkpoint: the
+// store as saved, then the node the checkpoint names as next.
+func (g *gen) resumeMethod(fl *dsl.Flow) {
+	fail := func(format string) jen.Code {
+		return jen.Return(jen.Id("r").Dot("Finish").Call(jen.Qual(fmtPath, "Errorf").Call(jen.Lit(format), jen.Err())))
+	}
+	run := jen.Id("f").Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"), jen.Id("cp").Dot("Next"))
+	finish := []jen.Code{jen.Return(jen.Id("r").Dot("Finish").Call(run))}
+	if fl.Subflow {
+		finish = []jen.Code{
+			jen.List(jen.Id("_"), jen.Err()).Op("=").Add(run),
+			jen.Return(jen.Id("r").Dot("Finish").Call(jen.Err())),
+		}
+	}
+	body := []jen.Code{
+		jen.If(jen.Err().Op(":=").Id("f").Dot("check").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(runtimePath, "Resume").Call(
+			jen.Id("cp"), jen.Lit(fl.Name), jen.Lit(g.schema), jen.Lit(fl.MaxSteps), jen.Id("opts")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.If(jen.Err().Op(":=").Qual(jsonPath, "Unmarshal").Call(jen.Id("cp").Dot("Store"), jen.Id("s")), jen.Err().Op("!=").Nil()).Block(
+			fail("resume flow " + fl.Name + ": store: %w"),
+		),
+		jen.If(jen.Id("cp").Dot("Next").Op("==").Lit("")).Block(
+			jen.Comment("// The run had finished: s now holds its result; no node runs."),
+			jen.Return(jen.Id("r").Dot("Finish").Call(jen.Nil())),
+		),
+	}
+	body = append(body, finish...)
+	g.decl([]string{
+		"Resume continues a run of the flow from checkpoint cp (see runtime.Dir and",
+		"runtime.LatestCheckpoint): it restores s from cp and runs from the node cp",
+		"names as next, with steps numbered on from cp's. A checkpoint of another",
+		"flow or of another store schema is refused. Resuming a run that had",
+		"finished restores its final store and runs no node.",
+	}, jen.Func().Params(recv(fl)).Id("Resume").Params(
+		jen.Id("ctx").Qual(contextPath, "Context"),
+		jen.Id("s").Op("*").Id(g.m.Store.Name),
+		jen.Id("cp").Op("*").Qual(runtimePath, "Checkpoint"),
 		jen.Id("opts").Op("...").Qual(runtimePath, "Option"),
 	).Error().Block(body...))
 }
@@ -136,25 +179,46 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 		cases = append(cases, jen.Case(jen.Id(at(m))).Block(body...))
 	}
 	results := jen.Params(jen.Err().Error())
-	doc := []string{"run runs the steps of the flow; at names the member that runs next."}
+	doc := []string{"run runs the steps of the flow from the member named from; at holds the", "member that runs next."}
 	if fl.Subflow {
 		// Named results, because Recover sets err through a pointer.
 		results = jen.Params(jen.Id("a").Id(fl.Name+"Action"), jen.Err().Error())
 		doc = []string{
-			"run runs the steps of the flow, for Run or as a step of a flow that uses",
-			"it, and returns its outcome; at names the member that runs next.",
+			"run runs the steps of the flow from the member named from, for Run or as a",
+			"step of a flow that uses it, and returns its outcome; at holds the member",
+			"that runs next.",
 		}
 	}
+	// from names the member to run first: "" or the start for Run, the
+	// checkpoint's next node for Resume.
+	entry := []jen.Code{jen.Case(jen.Lit(""), jen.Lit(fl.Start.Name()))}
+	var names []jen.Code
+	for _, m := range fl.Members {
+		names = append(names, jen.Id(at(m)).Op(":").Lit(m.Name()))
+		if m != fl.Start {
+			entry = append(entry, jen.Case(jen.Lit(m.Name())).Block(jen.Id("at").Op("=").Id(at(m))))
+		}
+	}
+	entry = append(entry, jen.Default().Block(l.ret(
+		jen.Qual(fmtPath, "Errorf").Call(jen.Lit("flow "+fl.Name+" has no node %q to run"), jen.Id("from")))))
+	body := []jen.Code{
+		jen.Defer().Id("r").Dot("Recover").Call(jen.Op("&").Err()),
+		jen.Const().Defs(consts...),
+	}
+	if l.usesNames {
+		body = append(body, jen.Id("names").Op(":=").Index(jen.Op("...")).String().Values(names...))
+	}
+	body = append(body,
+		jen.Id("at").Op(":=").Id(at(fl.Start)),
+		jen.Switch(jen.Id("from")).Block(entry...),
+		jen.For().Block(jen.Switch(jen.Id("at")).Block(cases...)),
+	)
 	g.decl(doc, jen.Func().Params(recv(fl)).Id("run").Params(
 		jen.Id("ctx").Qual(contextPath, "Context"),
 		jen.Id("r").Op("*").Qual(runtimePath, "Run"),
 		jen.Id("s").Op("*").Id(g.m.Store.Name),
-	).Add(results).Block(
-		jen.Defer().Id("r").Dot("Recover").Call(jen.Op("&").Err()),
-		jen.Const().Defs(consts...),
-		jen.Id("at").Op(":=").Id(at(fl.Start)),
-		jen.For().Block(jen.Switch(jen.Id("at")).Block(cases...)),
-	))
+		jen.Id("from").String(),
+	).Add(results).Block(body...))
 }
 
 // at is the name of a member's state constant in run.
@@ -162,8 +226,9 @@ func at(m *dsl.Member) string { return "at" + m.Name() }
 
 // loop writes the steps of one flow's run method.
 type loop struct {
-	g  *gen
-	fl *dsl.Flow
+	g         *gen
+	fl        *dsl.Flow
+	usesNames bool // a step records the name of the member it routes to
 }
 
 // ret is a return statement of run: a subflow's run also returns an outcome,
@@ -200,56 +265,101 @@ func (l *loop) nodeStep(m *dsl.Member) []jen.Code {
 		post = append(post, jen.Id("p"))
 	}
 	if n.Exec != nil {
-		var call jen.Code
-		if n.Batch {
-			call = jen.Qual(runtimePath, "ExecBatch").Call(jen.Id("ctx"), jen.Id("r"), policy(n), jen.Id("p"), jen.Id("n").Dot("Exec"))
-		} else {
-			args := []jen.Code{jen.Id("ctx")}
-			if n.Prep != nil {
-				args = append(args, jen.Id("p"))
-			}
-			call = jen.Qual(runtimePath, "Exec").Call(jen.Id("ctx"), jen.Id("r"), policy(n),
-				jen.Func().Params(jen.Id("ctx").Qual(contextPath, "Context")).Params(typ(n.Exec), jen.Error()).Block(
-					jen.Return(jen.Id("n").Dot("Exec").Call(args...)),
-				))
-		}
-		body = append(body, jen.List(jen.Id("e"), jen.Err()).Op(":=").Add(call), l.failIfErr())
+		body = append(body, l.exec(n)...)
 		post = append(post, jen.Id("e"))
 	}
-	body = append(body, jen.Id("r").Dot("Enter").Call(jen.Qual(runtimePath, "PhasePost")))
+	// The store is snapshotted only when a StoreWrite hook is set; the
+	// writes are reported even when Post fails, since they happened.
+	body = append(body,
+		jen.Var().Id("old").Op("*").Id(l.g.m.Store.Name),
+		jen.If(jen.Id("r").Dot("WatchesWrites").Call()).Block(jen.Id("old").Op("=").Id("s").Dot("snapshotForHooks").Call()),
+		jen.Id("r").Dot("Enter").Call(jen.Qual(runtimePath, "PhasePost")),
+	)
+	reportWrites := jen.If(jen.Id("old").Op("!=").Nil()).Block(jen.Id("s").Dot("reportWrites").Call(jen.Id("r"), jen.Id("old")))
 	if n.Terminal() {
 		if l.fl.Subflow {
 			l.g.fail("flow %s is used as a node but can finish at terminal node %s", l.fl.Name, n.Name)
 		}
 		return append(body,
-			jen.If(jen.Err().Op(":=").Id("n").Dot("Post").Call(post...), jen.Err().Op("!=").Nil()).Block(
-				l.ret(jen.Id("r").Dot("Fail").Call(jen.Err())),
-			),
-			jen.Id("r").Dot("End").Call(jen.Lit("")),
+			jen.Err().Op("=").Id("n").Dot("Post").Call(post...),
+			reportWrites,
+			l.failIfErr(),
+			l.end(jen.Lit(""), jen.Lit("")),
 			jen.Return(jen.Nil()),
 		)
 	}
 	body = append(body,
 		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("n").Dot("Post").Call(post...),
+		reportWrites,
 		l.failIfErr(),
 	)
-	return append(body, l.route(m, true)...)
+	return append(body, l.route(m)...)
+}
+
+// exec runs Exec with the node's policy into e. When every attempt failed
+// and the node implements ExecFallback, its value is used instead; the type
+// assertion is on the failure path, so a step that succeeds pays nothing
+// for it. A batch node's fallback applies per element, inside ExecBatch.
+func (l *loop) exec(n *dsl.Node) []jen.Code {
+	ctxParam := jen.Id("ctx").Qual(contextPath, "Context")
+	if n.Batch {
+		fb := jen.Interface(jen.Id("ExecFallback").Params(jen.Qual(contextPath, "Context"), typ(n.Item()), jen.Error()).Params(typ(n.Exec), jen.Error()))
+		return []jen.Code{
+			jen.Var().Id("fallback").Func().Params(jen.Qual(contextPath, "Context"), typ(n.Item()), jen.Error()).Params(typ(n.Exec), jen.Error()),
+			jen.If(jen.List(jen.Id("fb"), jen.Id("ok")).Op(":=").Id("n").Assert(fb), jen.Id("ok")).Block(
+				jen.Id("fallback").Op("=").Id("fb").Dot("ExecFallback"),
+			),
+			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(runtimePath, "ExecBatch").Call(
+				jen.Id("ctx"), jen.Id("r"), policy(n), jen.Id("p"), jen.Id("n").Dot("Exec"), jen.Id("fallback")),
+			l.failIfErr(),
+		}
+	}
+	args, fbParams, fbArgs := []jen.Code{jen.Id("ctx")}, []jen.Code{jen.Qual(contextPath, "Context")}, []jen.Code{jen.Id("ctx")}
+	if n.Prep != nil {
+		args = append(args, jen.Id("p"))
+		fbParams = append(fbParams, typ(n.Prep))
+		fbArgs = append(fbArgs, jen.Id("p"))
+	}
+	fbParams = append(fbParams, jen.Error())
+	fbArgs = append(fbArgs, jen.Err())
+	fb := jen.Interface(jen.Id("ExecFallback").Params(fbParams...).Params(typ(n.Exec), jen.Error()))
+	return []jen.Code{
+		jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(runtimePath, "Exec").Call(jen.Id("ctx"), jen.Id("r"), policy(n),
+			jen.Func().Params(ctxParam.Clone()).Params(typ(n.Exec), jen.Error()).Block(
+				jen.Return(jen.Id("n").Dot("Exec").Call(args...)),
+			)),
+		jen.If(jen.Err().Op("!=").Nil()).Block(
+			jen.If(jen.List(jen.Id("fb"), jen.Id("ok")).Op(":=").Id("n").Assert(fb), jen.Id("ok")).Block(
+				jen.List(jen.Id("e"), jen.Err()).Op("=").Qual(runtimePath, "Fallback").Call(jen.Id("ctx"), jen.Id("r"), jen.Err(),
+					jen.Func().Params(ctxParam.Clone(), jen.Err().Error()).Params(typ(n.Exec), jen.Error()).Block(
+						jen.Return(jen.Id("fb").Dot("ExecFallback").Call(fbArgs...)),
+					)),
+			),
+			l.failIfErr(),
+		),
+	}
+}
+
+// end records the end of the current step: its action and the member that
+// runs next ("" when the flow finishes), which a checkpoint saves.
+func (l *loop) end(action, next jen.Code) jen.Code {
+	return jen.If(jen.Err().Op(":=").Id("r").Dot("End").Call(action, next, jen.Id("s")), jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err()))
 }
 
 // subflowStep is the case of run that runs a subflow member: the subflow's
 // run takes its own steps on the same Run, then its outcome is routed.
 func (l *loop) subflowStep(m *dsl.Member) []jen.Code {
 	body := []jen.Code{
-		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("f").Dot(m.Name()).Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s")),
+		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("f").Dot(m.Name()).Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"), jen.Lit("")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err())),
 	}
-	return append(body, l.route(m, false)...)
+	return append(body, l.route(m)...)
 }
 
 // route switches on the action a of member m. Actions with the same target
-// share a case, in action order. A node's step ends with r.End; a subflow
-// member's last step already ended inside the subflow.
-func (l *loop) route(m *dsl.Member, node bool) []jen.Code {
+// share a case, in action order. The step ends with r.End once the next
+// member is known; for a subflow member that is the subflow's last step.
+func (l *loop) route(m *dsl.Member) []jen.Code {
 	type group struct {
 		actions []jen.Code
 		body    []jen.Code
@@ -270,16 +380,14 @@ func (l *loop) route(m *dsl.Member, node bool) []jen.Code {
 		switch {
 		case r.Target != nil:
 			grp.body = []jen.Code{jen.Id("at").Op("=").Id(at(r.Target))}
+		case l.fl.Subflow:
+			// The flow that uses this one routes the outcome and ends the
+			// step: only it knows which member runs next.
+			grp.returns = true
+			grp.body = append(grp.body, jen.Return(l.outcome(r.Action), jen.Nil()))
 		default:
 			grp.returns = true
-			if node {
-				grp.body = append(grp.body, jen.Id("r").Dot("End").Call(jen.Id("a").Dot("String").Call()))
-			}
-			if l.fl.Subflow {
-				grp.body = append(grp.body, jen.Return(l.outcome(r.Action), jen.Nil()))
-			} else {
-				grp.body = append(grp.body, jen.Return(jen.Nil()))
-			}
+			grp.body = append(grp.body, l.end(jen.Id("a").Dot("String").Call(), jen.Lit("")), jen.Return(jen.Nil()))
 		}
 		byKey[key] = grp
 		groups = append(groups, grp)
@@ -292,9 +400,12 @@ func (l *loop) route(m *dsl.Member, node bool) []jen.Code {
 	}
 	cases = append(cases, jen.Default().Block(l.ret(jen.Id("r").Dot("BadAction").Call(jen.Id("a").Dot("String").Call()))))
 	code := []jen.Code{jen.Switch(jen.Id("a")).Block(cases...)}
-	if node && !allReturn {
-		// Past the switch only when the flow goes on to another member.
-		code = append(code, jen.Id("r").Dot("End").Call(jen.Id("a").Dot("String").Call()))
+	if !allReturn {
+		// Past the switch only when the flow goes on to another member. A
+		// subflow member's last inner step is ended here too, now that its
+		// outcome is routed.
+		l.usesNames = true
+		code = append(code, l.end(jen.Id("a").Dot("String").Call(), jen.Id("names").Index(jen.Id("at"))))
 	}
 	return code
 }

@@ -17,22 +17,62 @@ func (echo) Exec(_ context.Context, prep string) (string, error) { return prep, 
 // per node, possibly millions of times in a daemon flow.
 func TestStepZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
+	// The store, passed as any the way generated code passes *Ticket: a
+	// pointer in an interface needs no allocation.
+	s := &testStore{Query: "q"}
 	allocs := testing.AllocsPerRun(1000, func() {
 		if err := r.Begin(ctx, "F", "A"); err != nil {
 			t.Fatal(err)
 		}
+		if r.WatchesWrites() {
+			t.Fatal("WatchesWrites without hooks")
+		}
 		r.Enter(PhasePost)
-		r.End("next")
+		if err := r.End("next", "B", s); err != nil {
+			t.Fatal(err)
+		}
 	})
 	if allocs != 0 {
 		t.Errorf("Begin/Enter/End allocates %v times per step, want 0", allocs)
 	}
 }
 
+// Hooks without StoreWrite keep Write, which generated code calls only
+// after WatchesWrites, free as well.
+func TestWriteZeroAllocsUnwatched(t *testing.T) {
+	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})})
+	old, cur := "a", "b"
+	allocs := testing.AllocsPerRun(1000, func() {
+		if r.WatchesWrites() {
+			r.Write("intent", old, cur)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("an unwatched store write allocates %v times, want 0", allocs)
+	}
+}
+
+// A fallback that is never needed costs nothing: ExecBatch with a nil one
+// allocates only its result slice.
+func TestExecBatchNilFallbackAllocs(t *testing.T) {
+	ctx := context.Background()
+	r := begun(t)
+	items := []int{1, 2, 3}
+	allocs := testing.AllocsPerRun(1000, func() {
+		out, err := ExecBatch(ctx, r, Policy{Attempts: 2}, items, func(_ context.Context, i int) (int, error) { return i, nil }, nil)
+		if err != nil || len(out) != 3 {
+			t.Fatal(out, err)
+		}
+	})
+	if allocs != 1 {
+		t.Errorf("ExecBatch allocates %v times, want 1 (the result slice)", allocs)
+	}
+}
+
 func TestExecZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
 	var n stepNode = echo{}
 	p := "prep"
 	allocs := testing.AllocsPerRun(1000, func() {

@@ -13,7 +13,7 @@ import (
 
 func begun(t *testing.T) *Run {
 	t.Helper()
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
 	if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestExecBatchOrder(t *testing.T) {
 			// Later elements finish first, so order must come from the index.
 			time.Sleep(time.Duration(50-i) * time.Microsecond)
 			return fmt.Sprint(i * i), nil
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestExecBatchEmpty(t *testing.T) {
 		for _, par := range []int{1, 4} {
 			got, err := ExecBatch(context.Background(), begun(t), Policy{Parallel: par}, items, func(context.Context, int) (int, error) {
 				return 0, errors.New("called")
-			})
+			}, nil)
 			if err != nil || got == nil || len(got) != 0 {
 				t.Errorf("items %#v, Parallel %d: got %#v, %v; want an empty non-nil slice", items, par, got, err)
 			}
@@ -77,7 +77,7 @@ func peak(t *testing.T, par, n, want int) int {
 		}
 		<-full
 		return 0, nil
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestExecBatchFirstFailureCancelsOthers(t *testing.T) {
 		<-ctx.Done()
 		canceled.Add(1)
 		return 0, ctx.Err()
-	})
+	}, nil)
 	if err != boom {
 		t.Errorf("got %v, want the first failure's error", err)
 	}
@@ -131,7 +131,7 @@ func TestExecBatchSequentialStopsAtFailure(t *testing.T) {
 			return 0, errors.New("bad 1")
 		}
 		return i, nil
-	})
+	}, nil)
 	if err == nil || err.Error() != "bad 1" || !reflect.DeepEqual(seen, []int{0, 1}) {
 		t.Errorf("got %v after %v; want bad 1 after [0 1]", err, seen)
 	}
@@ -143,7 +143,7 @@ func TestExecBatchPanicInWorker(t *testing.T) {
 			panic("bad item")
 		}
 		return i, nil
-	})
+	}, nil)
 	var pe *PanicError
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v, want a *PanicError", err)
@@ -157,7 +157,7 @@ func TestExecBatchRetriesPerElement(t *testing.T) {
 	for _, par := range []int{1, 3} {
 		var calls [3]atomic.Int32
 		var retries atomic.Int32
-		r := Start("F", 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
+		r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
 		if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestExecBatchRetriesPerElement(t *testing.T) {
 				return 0, errors.New("flaky")
 			}
 			return i * 10, nil
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,8 +190,122 @@ func TestExecBatchCallerCanceled(t *testing.T) {
 	got, err := ExecBatch(ctx, begun(t), Policy{Parallel: 2}, make([]int, 10), func(context.Context, int) (int, error) {
 		cancel()
 		return 1, nil
-	})
+	}, nil)
 	if !errors.Is(err, context.Canceled) || got != nil {
 		t.Errorf("got %v, %v; want nil and context.Canceled", got, err)
+	}
+}
+
+func TestExecBatchFallback(t *testing.T) {
+	for _, par := range []int{1, 3} {
+		var calls [5]atomic.Int32
+		var mu sync.Mutex
+		fellBack := map[int]string{}
+		got, err := ExecBatch(context.Background(), begun(t), Policy{Attempts: 2, Parallel: par}, []int{0, 1, 2, 3, 4},
+			func(_ context.Context, i int) (int, error) {
+				n := calls[i].Add(1)
+				if i%2 == 1 {
+					return 0, fmt.Errorf("odd %d, attempt %d", i, n)
+				}
+				return i, nil
+			},
+			func(_ context.Context, i int, err error) (int, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				fellBack[i] = err.Error()
+				return -i, nil
+			})
+		if err != nil {
+			t.Fatalf("Parallel %d: %v", par, err)
+		}
+		if want := []int{0, -1, 2, -3, 4}; !reflect.DeepEqual(got, want) {
+			t.Errorf("Parallel %d: got %v, want %v", par, got, want)
+		}
+		if want := map[int]string{1: "odd 1, attempt 2", 3: "odd 3, attempt 2"}; !reflect.DeepEqual(fellBack, want) {
+			t.Errorf("Parallel %d: fallbacks %v, want %v (once per failed element, after its last attempt)", par, fellBack, want)
+		}
+	}
+}
+
+func TestExecBatchFallbackError(t *testing.T) {
+	worse := errors.New("no fallback value")
+	for _, par := range []int{1, 3} {
+		got, err := ExecBatch(context.Background(), begun(t), Policy{Parallel: par}, []int{0, 1, 2},
+			func(_ context.Context, i int) (int, error) {
+				if i == 1 {
+					return 0, errors.New("bad 1")
+				}
+				return i, nil
+			},
+			func(context.Context, int, error) (int, error) { return 0, worse })
+		if err != worse || got != nil {
+			t.Errorf("Parallel %d: got %v, %v; want the fallback's error", par, got, err)
+		}
+	}
+}
+
+func TestExecBatchFallbackPanicInWorker(t *testing.T) {
+	_, err := ExecBatch(context.Background(), begun(t), Policy{Parallel: 2}, []int{0, 1, 2},
+		func(_ context.Context, i int) (int, error) {
+			if i == 1 {
+				return 0, errors.New("bad 1")
+			}
+			return i, nil
+		},
+		func(context.Context, int, error) (int, error) { panic("bad fallback") })
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "bad fallback" {
+		t.Errorf("got %v, want a *PanicError of the fallback", err)
+	}
+}
+
+// Elements canceled because another failed do not fall back: the batch has
+// failed already.
+func TestExecBatchNoFallbackWhenCanceled(t *testing.T) {
+	boom := errors.New("boom")
+	others := make(chan struct{}, 3)
+	var mu sync.Mutex
+	var fellBack []int
+	_, err := ExecBatch(context.Background(), begun(t), Policy{Parallel: 4}, []int{0, 1, 2, 3},
+		func(ctx context.Context, i int) (int, error) {
+			if i == 0 {
+				for range 3 {
+					<-others
+				}
+				return 0, boom
+			}
+			others <- struct{}{}
+			<-ctx.Done()
+			return 0, ctx.Err()
+		},
+		func(_ context.Context, i int, err error) (int, error) {
+			mu.Lock()
+			fellBack = append(fellBack, i)
+			mu.Unlock()
+			return 0, err // element 0 still fails
+		})
+	if err != boom {
+		t.Errorf("got %v, want boom", err)
+	}
+	if !reflect.DeepEqual(fellBack, []int{0}) {
+		t.Errorf("fallback called for %v, want only [0]", fellBack)
+	}
+
+	// One after another, a caller's cancellation stops the batch without a
+	// fallback too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	called := false
+	_, err = ExecBatch(ctx, begun(t), Policy{Attempts: 3}, []int{0, 1},
+		func(ctx context.Context, i int) (int, error) {
+			cancel()
+			return 0, ctx.Err()
+		},
+		func(context.Context, int, error) (int, error) {
+			called = true
+			return 1, nil
+		})
+	if called || !errors.Is(err, context.Canceled) {
+		t.Errorf("fallback called %t, error %v; want no call and context.Canceled", called, err)
 	}
 }

@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +29,8 @@ func BenchmarkBaseline(b *testing.B) {
 func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
-	r := Start("Bench", 0, nil)
+	r := Start("Bench", testSchema, 0, nil)
+	var store testStore
 	var n stepNode = echo{}
 	p := "prep"
 	for b.Loop() {
@@ -40,7 +44,60 @@ func BenchmarkStep(b *testing.B) {
 			b.Fatal(r.Fail(err))
 		}
 		r.Enter(PhasePost)
-		r.End("next")
+		if err := r.End("next", "Echo", &store); err != nil {
+			b.Fatal(err)
+		}
 		sink = e
 	}
+}
+
+// bigStore returns a store whose JSON is about 10 KB, the size of a store
+// holding a short conversation with a model.
+func bigStore() *testStore {
+	s := &testStore{Query: "how do I reset my password?", Intent: "faq", Tries: 2}
+	for i := range 40 {
+		s.History = append(s.History, strings.Repeat("a reply of some length ", 10)+strconv.Itoa(i))
+	}
+	return s
+}
+
+// BenchmarkCheckpoint is a step's End with Dir: encoding (the store, the
+// sealed checkpoint, the indented file) and a durable write (write, fsync,
+// rename, directory fsync). It measures the file system as much as the
+// runtime; BenchmarkCheckpointEncode is the runtime's share alone.
+func BenchmarkCheckpoint(b *testing.B) {
+	benchCheckpoint(b, Dir(b.TempDir()))
+}
+
+func BenchmarkCheckpointEncode(b *testing.B) {
+	benchCheckpoint(b, discard{})
+}
+
+// discard is a Checkpointer that encodes as Dir does but writes nothing.
+type discard struct{}
+
+func (discard) Save(_ context.Context, cp *Checkpoint) error {
+	_, err := cp.file()
+	return err
+}
+
+func benchCheckpoint(b *testing.B, c Checkpointer) {
+	s := bigStore()
+	data, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	ctx := context.Background()
+	r := Start("Bench", testSchema, 0, []Option{WithCheckpoints(c)})
+	for b.Loop() {
+		if err := r.Begin(ctx, "Bench", "Echo"); err != nil {
+			b.Fatal(err)
+		}
+		r.Enter(PhasePost)
+		if err := r.End("next", "Echo", s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "store-bytes")
 }

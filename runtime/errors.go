@@ -26,6 +26,9 @@ var (
 	// ErrNilNode is wrapped by the error of a run whose flow has a node
 	// field left nil.
 	ErrNilNode = errors.New("nil node")
+	// ErrSchemaMismatch is wrapped by the error of a Resume whose checkpoint
+	// was saved with another store schema: its JSON would be misread.
+	ErrSchemaMismatch = errors.New("store schema mismatch")
 )
 
 // NodeError is the error of a run that failed in a node: errors.As finds it

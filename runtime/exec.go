@@ -39,6 +39,11 @@ type retryAfter interface{ RetryAfter() time.Duration }
 // pause (at most [MaxRetryAfter]) in place of the computed one. A pause ends
 // early when ctx is done, with an error wrapping ctx.Err(). The timeout
 // works through the context given to exec: exec must honour it.
+//
+// Exec takes no fallback: generated code checks whether the node implements
+// ExecFallback only once Exec has failed, and then calls [Fallback], so a
+// step that succeeds pays neither for the type assertion nor for a second
+// closure.
 func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Context) (E, error)) (E, error) {
 	r.phase = PhaseExec
 	rt := retrier{wait: p.Wait}
@@ -54,17 +59,36 @@ func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Contex
 	}
 }
 
+// Fallback gives the result of a node's ExecFallback once every attempt of
+// Exec has failed with err: fallback(ctx, err), whose error (nil or not) is
+// the step's. When ctx is done it returns err unchanged and calls nothing: a
+// canceled run stops, it does not fall back. A panic in fallback is the
+// run's to recover, as one in Exec is.
+func Fallback[E any](ctx context.Context, r *Run, err error, fallback func(context.Context, error) (E, error)) (E, error) {
+	if ctx.Err() != nil {
+		var zero E
+		return zero, err
+	}
+	r.phase = PhaseExec
+	return fallback(ctx, err)
+}
+
 // ExecBatch runs exec on every element of items, each under policy p as
 // [Exec] does, and returns the results in the order of items (an empty,
 // non-nil slice for no items). With p.Parallel > 1, up to that many elements
 // run at once; the first failure cancels the context of the others and is
 // the error returned, and a panic in an element becomes a *[PanicError].
-func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec func(context.Context, P) (E, error)) ([]E, error) {
+//
+// fallback, when not nil, is the node's ExecFallback: once every attempt of
+// an element has failed and its context is not done, fallback(ctx, item, err)
+// decides the element's result, as [Fallback] does for a whole Exec. An
+// element canceled because another failed does not fall back.
+func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec func(context.Context, P) (E, error), fallback func(context.Context, P, error) (E, error)) ([]E, error) {
 	r.phase = PhaseExec
 	out := make([]E, len(items))
 	if p.Parallel <= 1 || len(items) <= 1 {
 		for i, item := range items {
-			e, err := execItem(ctx, r, p, exec, item)
+			e, err := execItem(ctx, r, p, exec, fallback, item)
 			if err != nil {
 				return nil, err
 			}
@@ -83,8 +107,8 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec 
 		}
 		started++
 		g.Go(func() (err error) {
-			// A panic on this goroutine would kill the process: no deferred
-			// Recover of the run method can reach it.
+			// A panic on this goroutine (in exec or fallback) would kill the
+			// process: no deferred Recover of the run method can reach it.
 			defer func() {
 				if v := recover(); v != nil {
 					err = &PanicError{Value: v, Stack: debug.Stack()}
@@ -94,7 +118,7 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec 
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			e, err := execItem(gctx, r, p, exec, items[i])
+			e, err := execItem(gctx, r, p, exec, fallback, items[i])
 			if err != nil {
 				return err
 			}
@@ -113,8 +137,8 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec 
 	return out, nil
 }
 
-// execItem is Exec for one element of a batch.
-func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context.Context, P) (E, error), item P) (E, error) {
+// execItem is Exec, then Fallback when given, for one element of a batch.
+func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context.Context, P) (E, error), fallback func(context.Context, P, error) (E, error), item P) (E, error) {
 	rt := retrier{wait: p.Wait}
 	for {
 		e, err := tryItem(ctx, p.Timeout, exec, item)
@@ -122,6 +146,9 @@ func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context
 			return e, nil
 		}
 		if err = rt.next(ctx, r, p, err); err != nil {
+			if fallback != nil && ctx.Err() == nil {
+				return fallback(ctx, item, err)
+			}
 			var zero E
 			return zero, err
 		}

@@ -13,7 +13,7 @@ import (
 func retryLog(opts ...Option) (*Run, *[]RetryEvent) {
 	var log []RetryEvent
 	opts = append(opts, WithHooks(Hooks{Retry: func(e RetryEvent) { log = append(log, e) }}))
-	r := Start("F", 0, opts)
+	r := Start("F", testSchema, 0, opts)
 	if err := r.Begin(context.Background(), "F", "N"); err != nil {
 		panic(err)
 	}
@@ -72,7 +72,7 @@ func TestExecFailsAfterAllAttempts(t *testing.T) {
 func TestExecZeroAttemptsMeansOne(t *testing.T) {
 	for _, n := range []int{-1, 0, 1} {
 		calls := 0
-		_, err := Exec(context.Background(), Start("F", 0, nil), Policy{Attempts: n}, func(context.Context) (int, error) {
+		_, err := Exec(context.Background(), Start("F", testSchema, 0, nil), Policy{Attempts: n}, func(context.Context) (int, error) {
 			calls++
 			return 0, errors.New("no")
 		})
@@ -174,7 +174,7 @@ func TestExecRetryAfterCapped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var log []RetryEvent
-	r := Start("F", 0, []Option{WithHooks(Hooks{Retry: func(e RetryEvent) {
+	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(e RetryEvent) {
 		log = append(log, e)
 		cancel() // so the test does not sit through MaxRetryAfter
 	}})})
@@ -216,7 +216,7 @@ func TestExecTimeoutPerAttempt(t *testing.T) {
 func TestExecNoTimeoutKeepsContext(t *testing.T) {
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, 1)
-	_, err := Exec(ctx, Start("F", 0, nil), Policy{}, func(got context.Context) (int, error) {
+	_, err := Exec(ctx, Start("F", testSchema, 0, nil), Policy{}, func(got context.Context) (int, error) {
 		if got != ctx {
 			return 0, errors.New("exec got a derived context without a timeout")
 		}
@@ -231,7 +231,7 @@ func TestExecCanceledDuringPause(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	paused := make(chan struct{})
-	r := Start("F", 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { close(paused) }})})
+	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { close(paused) }})})
 	if err := r.Begin(ctx, "F", "N"); err != nil {
 		t.Fatal(err)
 	}
@@ -272,5 +272,69 @@ func TestExecNoRetryOnceContextDone(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestFallbackCalled(t *testing.T) {
+	r, _ := retryLog()
+	boom := errors.New("boom")
+	_, err := Exec(context.Background(), r, Policy{Attempts: 2}, func(context.Context) (string, error) { return "", boom })
+	var got error
+	e, err := Fallback(context.Background(), r, err, func(_ context.Context, err error) (string, error) {
+		got = err
+		return "canned answer", nil
+	})
+	if e != "canned answer" || err != nil {
+		t.Errorf("got %q, %v; want the fallback's result", e, err)
+	}
+	if got != boom {
+		t.Errorf("fallback got %v, want the last attempt's error", got)
+	}
+	var ne *NodeError
+	if errors.As(r.Fail(errors.New("x")), &ne); ne.Phase != PhaseExec {
+		t.Errorf("phase %q after Fallback, want exec", ne.Phase)
+	}
+
+	// The fallback's own error is the step's.
+	worse := errors.New("no canned answer either")
+	if _, err := Fallback(context.Background(), r, boom, func(context.Context, error) (string, error) { return "", worse }); err != worse {
+		t.Errorf("got %v, want the fallback's error", err)
+	}
+}
+
+func TestFallbackNotAfterCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, _ := retryLog()
+	_, err := Exec(ctx, r, Policy{Attempts: 3}, func(ctx context.Context) (int, error) { return 0, ctx.Err() })
+	called := false
+	e, ferr := Fallback(ctx, r, err, func(context.Context, error) (int, error) {
+		called = true
+		return 1, nil
+	})
+	if called {
+		t.Error("fallback called on a canceled run")
+	}
+	if e != 0 || ferr != err || !errors.Is(ferr, context.Canceled) {
+		t.Errorf("got %d, %v; want 0 and Exec's error unchanged", e, ferr)
+	}
+}
+
+// A panic in a fallback is the run's to recover, as one in Exec is.
+func TestFallbackPanic(t *testing.T) {
+	r := Start("F", testSchema, 0, nil)
+	err := func() (err error) {
+		defer r.Recover(&err)
+		if err := r.Begin(context.Background(), "F", "N"); err != nil {
+			return err
+		}
+		_, err = Exec(context.Background(), r, Policy{}, func(context.Context) (int, error) { return 0, errors.New("x") })
+		_, err = Fallback(context.Background(), r, err, func(context.Context, error) (int, error) { panic("in fallback") })
+		return r.Fail(err)
+	}()
+	var ne *NodeError
+	var pe *PanicError
+	if !errors.As(err, &ne) || ne.Phase != PhaseExec || !errors.As(err, &pe) || pe.Value != "in fallback" {
+		t.Errorf("got %v, want a panic in phase exec", err)
 	}
 }

@@ -28,6 +28,9 @@ func recorder(name string, log *[]string, ids *[]string) Hooks {
 		Retry: func(e RetryEvent) {
 			add("Retry %s.%s step=%d attempt=%d err=%v wait=%v", e.Flow, e.Node, e.Step, e.Attempt, e.Err, e.Wait)
 		},
+		StoreWrite: func(e WriteEvent) {
+			add("StoreWrite %s.%s step=%d field=%s old=%v new=%v", e.Flow, e.Node, e.Step, e.Field, e.Old, e.New)
+		},
 		FlowEnd: func(e FlowEvent) {
 			*ids = append(*ids, e.RunID)
 			add("FlowEnd %s steps=%d err=%v neg=%t", e.Flow, e.Steps, e.Err, e.Elapsed < 0)
@@ -35,11 +38,12 @@ func recorder(name string, log *[]string, ids *[]string) Hooks {
 	}
 }
 
-// twoSteps runs a two-node flow the way generated code does: A retries once
-// and routes "next"; B is terminal and fails in prep.
+// twoSteps runs a two-node flow the way generated code does: A retries once,
+// writes the store field intent and routes "next"; B is terminal and fails
+// in prep.
 func twoSteps(opts ...Option) (err error) {
 	ctx := context.Background()
-	r := Start("Flow", 0, opts)
+	r := Start("Flow", testSchema, 0, opts)
 	defer func() { err = r.Finish(err) }()
 	defer r.Recover(&err)
 	if err := r.Begin(ctx, "Flow", "A"); err != nil {
@@ -55,7 +59,12 @@ func twoSteps(opts ...Option) (err error) {
 		return r.Fail(err)
 	}
 	r.Enter(PhasePost)
-	r.End("next")
+	if r.WatchesWrites() {
+		r.Write("intent", "unknown", "faq")
+	}
+	if err := r.End("next", "B", nil); err != nil {
+		return err
+	}
 	if err := r.Begin(ctx, "Flow", "B"); err != nil {
 		return err
 	}
@@ -74,6 +83,7 @@ func TestHooksFireInOrder(t *testing.T) {
 		"FlowStart Flow steps=0 err=<nil>",
 		"NodeStart Flow.A step=1",
 		"Retry Flow.A step=1 attempt=1 err=flaky wait=0s",
+		"StoreWrite Flow.A step=1 field=intent old=unknown new=faq",
 		`NodeEnd Flow.A step=1 action="next" err=<nil> neg=false`,
 		"NodeStart Flow.B step=2",
 		`NodeError Flow.B step=2 action="" err=` + nodeErr + " neg=false",
@@ -101,12 +111,57 @@ func TestHooksPartial(t *testing.T) {
 func TestFinishReturnsErrUnchanged(t *testing.T) {
 	want := errors.New("x")
 	for _, opts := range [][]Option{nil, {WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}} {
-		r := Start("F", 0, opts)
+		r := Start("F", testSchema, 0, opts)
 		if got := r.Finish(want); got != want {
 			t.Errorf("Finish returned %v", got)
 		}
 		if got := r.Finish(nil); got != nil {
 			t.Errorf("Finish(nil) returned %v", got)
 		}
+	}
+}
+
+func TestStoreWrite(t *testing.T) {
+	var got []WriteEvent
+	r := Start("F", testSchema, 0, []Option{
+		WithHooks(Hooks{NodeEnd: func(NodeEvent) {}}),
+		WithHooks(Hooks{StoreWrite: func(e WriteEvent) { got = append(got, e) }}),
+	})
+	if !r.WatchesWrites() {
+		t.Fatal("WatchesWrites is false with a StoreWrite hook")
+	}
+	ctx := context.Background()
+	for _, node := range []string{"A", "B"} {
+		if err := r.Begin(ctx, "F", node); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Enter(PhasePost)
+	r.Write("intent", "unknown", "faq")
+	r.Write("urls", []string(nil), []string{"u"})
+	want := []WriteEvent{
+		{Flow: "F", Node: "B", Step: 2, Field: "intent", Old: "unknown", New: "faq"},
+		{Flow: "F", Node: "B", Step: 2, Field: "urls", Old: []string(nil), New: []string{"u"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("events %+v, want %+v", got, want)
+	}
+}
+
+func TestWatchesWritesFalse(t *testing.T) {
+	every := recorder("x", new([]string), new([]string))
+	every.StoreWrite = nil
+	for name, opts := range map[string][]Option{
+		"no hooks":       nil,
+		"empty hooks":    {WithHooks(Hooks{})},
+		"other hooks":    {WithHooks(every)},
+		"checkpoints":    {WithCheckpoints(Dir(t.TempDir()))},
+		"nil StoreWrite": {WithHooks(Hooks{StoreWrite: nil, FlowEnd: func(FlowEvent) {}})},
+	} {
+		r := Start("F", testSchema, 0, opts)
+		if r.WatchesWrites() {
+			t.Errorf("%s: WatchesWrites is true", name)
+		}
+		r.Write("intent", 1, 2) // fires nothing, and must not fail
 	}
 }

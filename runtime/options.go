@@ -8,6 +8,7 @@ type Option func(*config)
 // config collects the options of one run before Start applies them.
 type config struct {
 	hooks       []Hooks
+	cp          Checkpointer
 	maxSteps    int
 	maxStepsSet bool
 }
@@ -24,6 +25,14 @@ func WithMaxSteps(n int) Option {
 	return func(c *config) { c.maxSteps, c.maxStepsSet = n, true }
 }
 
+// WithCheckpoints saves a [Checkpoint] through c after every step, so that
+// the run can be continued with the flow's Resume method after a crash or a
+// stop. A failed save fails the run. Given several times, the last one wins;
+// WithCheckpoints(nil) turns checkpoints off.
+func WithCheckpoints(c Checkpointer) Option {
+	return func(cf *config) { cf.cp = c }
+}
+
 // Hooks receives the events of a run, in the manner of
 // net/http/httptrace.ClientTrace: every field is optional, and a run without
 // hooks pays nothing for them. Hooks are called synchronously, one at a time
@@ -35,11 +44,16 @@ type Hooks struct {
 	NodeEnd   func(NodeEvent)  // a step succeeded: Action ("" for a terminal node), Elapsed
 	NodeError func(NodeEvent)  // a step failed: Err is the *NodeError, Elapsed
 	Retry     func(RetryEvent) // after a failed Exec attempt, before the pause
-	FlowEnd   func(FlowEvent)  // the run ended: Steps, Err, Elapsed
+	// after a Post (even one that failed: its writes happened), once per
+	// store field it changed. Generated code compares the store before and
+	// after Post only when some set of hooks has StoreWrite.
+	StoreWrite func(WriteEvent)
+	FlowEnd    func(FlowEvent) // the run ended: Steps, Err, Elapsed
 }
 
-// FlowEvent describes the start or the end of a run. Steps counts the steps
-// begun, including one that failed.
+// FlowEvent describes the start or the end of a run. Steps is the number of
+// the last step begun, including one that failed: at FlowStart it is 0, or
+// the checkpoint's step for a resumed run.
 type FlowEvent struct {
 	Flow, RunID string
 	Steps       int
@@ -66,9 +80,20 @@ type RetryEvent struct {
 	Wait          time.Duration
 }
 
+// WriteEvent describes one store field that a Post changed. Field is the
+// field's name in the .pico file; Old and New are its values before and
+// after the Post (slices and maps were copied before it, so a change made in
+// place shows).
+type WriteEvent struct {
+	Flow, Node string
+	Step       int
+	Field      string
+	Old, New   any
+}
+
 // hasAny reports whether h sets at least one func, so that WithHooks(Hooks{})
 // keeps a run on the zero-cost path.
 func (h *Hooks) hasAny() bool {
 	return h.FlowStart != nil || h.NodeStart != nil || h.NodeEnd != nil ||
-		h.NodeError != nil || h.Retry != nil || h.FlowEnd != nil
+		h.NodeError != nil || h.Retry != nil || h.StoreWrite != nil || h.FlowEnd != nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -11,24 +12,64 @@ import (
 )
 
 // Run is the state of one run of a flow. Generated code creates it with
-// [Start] and calls its methods around every step; users never touch it.
+// [Start] or [Resume] and calls its methods around every step; users never
+// touch it.
 type Run struct {
-	flow     string // the flow given to Start: FlowStart and FlowEnd report it
+	flow     string // the flow given to Start: FlowStart, FlowEnd and checkpoints report it
+	schema   string // the store schema fingerprint that checkpoints record
 	id       string
 	cur      string // the flow of the current node (a subflow's, inside one)
 	node     string
 	step     int
 	maxSteps int // <= 0: no limit
 	phase    Phase
-	hooks    []Hooks    // empty on the zero-cost path
-	start    time.Time  // set only when hooks are
-	began    time.Time  // start of the current step; set only when hooks are
-	mu       sync.Mutex // serializes Retry hooks of a parallel batch
+	hooks    []Hooks         // empty on the zero-cost path
+	writes   bool            // some set of hooks has StoreWrite
+	cp       Checkpointer    // nil: no checkpoints
+	ctx      context.Context // the context of the current step, for cp.Save
+	start    time.Time       // set only when hooks are
+	began    time.Time       // start of the current step; set only when hooks are
+	mu       sync.Mutex      // serializes Retry hooks of a parallel batch
 }
 
 // Start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
-// unless [WithMaxSteps] says otherwise, and fires FlowStart.
-func Start(flow string, maxSteps int, opts []Option) *Run {
+// unless [WithMaxSteps] says otherwise, and fires FlowStart. schema is the
+// fingerprint of the store's fields that generated code computes; checkpoints
+// record it so that [Resume] can refuse one saved with another store.
+func Start(flow, schema string, maxSteps int, opts []Option) *Run {
+	return newRun(flow, schema, newRunID(), 0, maxSteps, opts)
+}
+
+// Resume begins a run of flow that continues checkpoint cp: it keeps cp's
+// run ID, numbers steps on from cp.Step (so max_steps counts the steps
+// before the checkpoint too) and fires FlowStart with Steps = cp.Step. It
+// fails when cp is nil, belongs to another flow, has another store schema
+// (the error wraps [ErrSchemaMismatch]) or a newer format. Generated code
+// restores the store from cp.Store and runs from cp.Next; when cp.Next is ""
+// the run had finished and there is nothing to do.
+func Resume(cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*Run, error) {
+	switch {
+	case cp == nil:
+		return nil, fmt.Errorf("resume flow %s: nil checkpoint", flow)
+	case cp.Flow != flow:
+		return nil, fmt.Errorf("resume flow %s: checkpoint belongs to flow %s", flow, cp.Flow)
+	case cp.Schema != schema:
+		return nil, fmt.Errorf("resume flow %s: %w: the checkpoint has %q, the store now has %q", flow, ErrSchemaMismatch, cp.Schema, schema)
+	case cp.Version > CheckpointVersion:
+		return nil, fmt.Errorf("resume flow %s: checkpoint version %d is newer than this runtime reads (%d)", flow, cp.Version, CheckpointVersion)
+	case cp.Step < 0:
+		return nil, fmt.Errorf("resume flow %s: checkpoint has step %d", flow, cp.Step)
+	}
+	id := cp.RunID
+	if id == "" {
+		// A checkpoint made by hand: the run still needs an ID to report.
+		id = newRunID()
+	}
+	return newRun(flow, schema, id, cp.Step, maxSteps, opts), nil
+}
+
+// newRun applies opts and fires FlowStart for Start and Resume.
+func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 	var c config
 	for _, o := range opts {
 		if o != nil {
@@ -38,18 +79,19 @@ func Start(flow string, maxSteps int, opts []Option) *Run {
 	if c.maxStepsSet {
 		maxSteps = c.maxSteps
 	}
-	r := &Run{flow: flow, cur: flow, id: newRunID(), maxSteps: maxSteps}
+	r := &Run{flow: flow, schema: schema, cur: flow, id: id, step: step, maxSteps: maxSteps, cp: c.cp}
 	// Merge the hook sets once, so steps only range over a ready slice.
 	for _, h := range c.hooks {
 		if h.hasAny() {
 			r.hooks = append(r.hooks, h)
+			r.writes = r.writes || h.StoreWrite != nil
 		}
 	}
 	if len(r.hooks) == 0 {
 		return r
 	}
 	r.start = time.Now()
-	ev := FlowEvent{Flow: flow, RunID: r.id}
+	ev := FlowEvent{Flow: flow, RunID: r.id, Steps: step}
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowStart; f != nil {
 			f(ev)
@@ -78,6 +120,7 @@ func (r *Run) Begin(ctx context.Context, flow, node string) error {
 	}
 	r.step++
 	r.cur, r.node, r.phase = flow, node, PhasePrep
+	r.ctx = ctx
 	if len(r.hooks) == 0 {
 		return nil
 	}
@@ -126,14 +169,72 @@ func (r *Run) BadAction(action string) error {
 }
 
 // End finishes the current step, which chose action ("" for a terminal
-// node), and fires NodeEnd.
-func (r *Run) End(action string) {
-	if len(r.hooks) == 0 {
+// node) and hands over to the node next ("" when the flow finished), and
+// fires NodeEnd. With [WithCheckpoints] it then saves a [Checkpoint] of the
+// step with store (a pointer to the store, encoded with encoding/json); a
+// failed save fails the run with the error End returns.
+//
+// End takes no context: the Checkpointer gets the one given to the step's
+// [Run.Begin], so that a remote one sees the run's deadline, cancellation
+// and values (a trace ID, say).
+func (r *Run) End(action, next string, store any) error {
+	if len(r.hooks) != 0 {
+		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: action, Elapsed: time.Since(r.began)}
+		for i := range r.hooks {
+			if f := r.hooks[i].NodeEnd; f != nil {
+				f(ev)
+			}
+		}
+	}
+	if r.cp == nil {
+		return nil
+	}
+	if err := r.save(action, next, store); err != nil {
+		return fmt.Errorf("flow %s: checkpoint after step %d: %w", r.flow, r.step, err)
+	}
+	return nil
+}
+
+// save builds the checkpoint of the step that just ended and saves it. It
+// is apart from End so that End stays small and free of allocations when
+// checkpoints are off.
+func (r *Run) save(action, next string, store any) error {
+	data, err := json.Marshal(store)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	cp := &Checkpoint{
+		Version: CheckpointVersion,
+		Flow:    r.flow,
+		RunID:   r.id,
+		Step:    r.step,
+		Node:    r.node,
+		Action:  action,
+		Next:    next,
+		Schema:  r.schema,
+		Time:    time.Now().UTC(),
+		Store:   data,
+	}
+	ctx := r.ctx
+	if ctx == nil {
+		ctx = context.Background() // End before any Begin: no step to speak of
+	}
+	return r.cp.Save(ctx, cp)
+}
+
+// WatchesWrites reports whether some set of hooks has StoreWrite: only then
+// does generated code copy the store before Post to report its writes.
+func (r *Run) WatchesWrites() bool { return r.writes }
+
+// Write fires StoreWrite for field (its .pico name) of the store, which the
+// current node's Post changed from old to new.
+func (r *Run) Write(field string, old, new any) {
+	if !r.writes {
 		return
 	}
-	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: action, Elapsed: time.Since(r.began)}
+	ev := WriteEvent{Flow: r.cur, Node: r.node, Step: r.step, Field: field, Old: old, New: new}
 	for i := range r.hooks {
-		if f := r.hooks[i].NodeEnd; f != nil {
+		if f := r.hooks[i].StoreWrite; f != nil {
 			f(ev)
 		}
 	}

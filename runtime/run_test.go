@@ -10,7 +10,7 @@ import (
 )
 
 func TestStartRunID(t *testing.T) {
-	a, b := Start("F", 0, nil), Start("F", 0, nil)
+	a, b := Start("F", testSchema, 0, nil), Start("F", testSchema, 0, nil)
 	for _, id := range []string{a.id, b.id} {
 		if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
 			t.Errorf("run id %q: want 16 hex digits", id)
@@ -23,7 +23,7 @@ func TestStartRunID(t *testing.T) {
 
 func TestBeginMaxSteps(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Loop", 10, nil)
+	r := Start("Loop", testSchema, 10, nil)
 	for i := 1; i <= 10; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -43,7 +43,7 @@ func TestBeginMaxSteps(t *testing.T) {
 
 func TestWithMaxStepsOverrides(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Loop", 10, []Option{WithMaxSteps(2)})
+	r := Start("Loop", testSchema, 10, []Option{WithMaxSteps(2)})
 	for i := 1; i <= 2; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -53,7 +53,7 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 		t.Fatalf("step 3: got %v, want ErrMaxSteps", err)
 	}
 
-	r = Start("Loop", 5, []Option{WithMaxSteps(0)})
+	r = Start("Loop", testSchema, 5, []Option{WithMaxSteps(0)})
 	for i := 1; i <= 100; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("WithMaxSteps(0), step %d: %v", i, err)
@@ -63,7 +63,7 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 
 func TestBeginCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := Start("X", 0, nil)
+	r := Start("X", testSchema, 0, nil)
 	if err := r.Begin(ctx, "X", "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestBeginCanceled(t *testing.T) {
 func TestBeginChecksContextBeforeMaxSteps(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := Start("X", 1, nil)
+	r := Start("X", testSchema, 1, nil)
 	r.step = 1
 	if err := r.Begin(ctx, "X", "A"); !errors.Is(err, context.Canceled) || errors.Is(err, ErrMaxSteps) {
 		t.Fatalf("got %v, want only context.Canceled", err)
@@ -89,7 +89,7 @@ func TestBeginChecksContextBeforeMaxSteps(t *testing.T) {
 
 func TestNodeErrorText(t *testing.T) {
 	boom := errors.New("boom")
-	r := Start("Support", 0, nil)
+	r := Start("Support", testSchema, 0, nil)
 	ctx := context.Background()
 	for range 3 {
 		if err := r.Begin(ctx, "Support", "Classify"); err != nil {
@@ -116,7 +116,7 @@ func TestNodeErrorText(t *testing.T) {
 
 func TestPhases(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
 	if err := r.Begin(ctx, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -136,14 +136,14 @@ func TestPhases(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(PhasePrep)
-	_, _ = ExecBatch(ctx, r, Policy{}, []int{1}, func(_ context.Context, i int) (int, error) { return i, nil })
+	_, _ = ExecBatch(ctx, r, Policy{}, []int{1}, func(_ context.Context, i int) (int, error) { return i, nil }, nil)
 	check(PhaseExec)
 }
 
 func TestFailKeepsNestedNodeError(t *testing.T) {
 	ctx := context.Background()
 	var fired []string
-	r := Start("Parent", 0, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
+	r := Start("Parent", testSchema, 0, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
 		fired = append(fired, e.Flow+"."+e.Node)
 	}})})
 	if err := r.Begin(ctx, "Parent", "Sub"); err != nil {
@@ -171,7 +171,7 @@ func TestFailKeepsNestedNodeError(t *testing.T) {
 
 func TestBadAction(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Support", 0, nil)
+	r := Start("Support", testSchema, 0, nil)
 	if err := r.Begin(ctx, "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func panicky(r *Run, phase Phase, v any) (err error) {
 }
 
 func TestRecover(t *testing.T) {
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
 	err := panicky(r, PhasePost, "kaboom")
 	var ne *NodeError
 	if !errors.As(err, &ne) {
@@ -263,7 +263,7 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverWithoutPanic(t *testing.T) {
-	r := Start("F", 0, nil)
+	r := Start("F", testSchema, 0, nil)
 	want := errors.New("plain")
 	err := func() (err error) {
 		defer r.Recover(&err)
@@ -275,7 +275,7 @@ func TestRecoverWithoutPanic(t *testing.T) {
 }
 
 func TestEmptyHooksStayOffThePath(t *testing.T) {
-	r := Start("F", 0, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
+	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
 	if len(r.hooks) != 0 {
 		t.Errorf("%d hook sets kept, want 0", len(r.hooks))
 	}

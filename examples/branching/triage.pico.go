@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/digital-duck/picoflow-go/runtime"
@@ -21,6 +23,29 @@ type Ticket struct {
 func NewTicket() *Ticket {
 	return &Ticket{
 		Topic: "other",
+	}
+}
+
+// snapshotForHooks copies s before a Post, cloning slices and maps so that
+// changes made in place show in reportWrites.
+func (s *Ticket) snapshotForHooks() *Ticket {
+	c := *s
+	return &c
+}
+
+// reportWrites fires the StoreWrite hook for every field that differs from old.
+func (s *Ticket) reportWrites(r *runtime.Run, old *Ticket) {
+	if s.Message != old.Message {
+		r.Write("message", old.Message, s.Message)
+	}
+	if s.Topic != old.Topic {
+		r.Write("topic", old.Topic, s.Topic)
+	}
+	if s.Reply != old.Reply {
+		r.Write("reply", old.Reply, s.Reply)
+	}
+	if s.BugID != old.BugID {
+		r.Write("bug_id", old.BugID, s.BugID)
 	}
 }
 
@@ -153,8 +178,31 @@ func (f *Triage) Run(ctx context.Context, s *Ticket, opts ...runtime.Option) err
 	if err := f.check(); err != nil {
 		return err
 	}
-	r := runtime.Start("Triage", 0, opts)
-	return r.Finish(f.run(ctx, r, s))
+	r := runtime.Start("Triage", "4078d5a8e04cbad7", 0, opts)
+	return r.Finish(f.run(ctx, r, s, ""))
+}
+
+// Resume continues a run of the flow from checkpoint cp (see runtime.Dir and
+// runtime.LatestCheckpoint): it restores s from cp and runs from the node cp
+// names as next, with steps numbered on from cp's. A checkpoint of another
+// flow or of another store schema is refused. Resuming a run that had
+// finished restores its final store and runs no node.
+func (f *Triage) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint, opts ...runtime.Option) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	r, err := runtime.Resume(cp, "Triage", "4078d5a8e04cbad7", 0, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.Finish(fmt.Errorf("resume flow Triage: store: %w", err))
+	}
+	if cp.Next == "" {
+		// The run had finished: s now holds its result; no node runs.
+		return r.Finish(nil)
+	}
+	return r.Finish(f.run(ctx, r, s, cp.Next))
 }
 
 // check reports the first nil field of f, so that a half-wired flow fails
@@ -175,8 +223,9 @@ func (f *Triage) check() error {
 	return nil
 }
 
-// run runs the steps of the flow; at names the member that runs next.
-func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error) {
+// run runs the steps of the flow from the member named from; at holds the
+// member that runs next.
+func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string) (err error) {
 	defer r.Recover(&err)
 	const (
 		atClassify = iota
@@ -185,7 +234,21 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error)
 		atAnswer
 		atEscalate
 	)
+	names := [...]string{atClassify: "Classify", atRefund: "Refund", atFileBug: "FileBug", atAnswer: "Answer", atEscalate: "Escalate"}
 	at := atClassify
+	switch from {
+	case "", "Classify":
+	case "Refund":
+		at = atRefund
+	case "FileBug":
+		at = atFileBug
+	case "Answer":
+		at = atAnswer
+	case "Escalate":
+		at = atEscalate
+	default:
+		return fmt.Errorf("flow Triage has no node %q to run", from)
+	}
 	for {
 		switch at {
 		case atClassify:
@@ -201,10 +264,26 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error)
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, string, error) (string, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (string, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Ticket
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -220,25 +299,44 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error)
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atRefund:
 			if err := r.Begin(ctx, "Triage", "Refund"); err != nil {
 				return err
 			}
 			n := f.Refund
+			var old *Ticket
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s); err != nil {
+			err = n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		case atFileBug:
 			if err := r.Begin(ctx, "Triage", "FileBug"); err != nil {
 				return err
 			}
 			n := f.FileBug
+			var old *Ticket
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -248,7 +346,9 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error)
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atAnswer:
 			if err := r.Begin(ctx, "Triage", "Answer"); err != nil {
 				return err
@@ -262,24 +362,53 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket) (err error)
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, string, error) (string, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (string, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Ticket
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s, p, e); err != nil {
+			err = n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		case atEscalate:
 			if err := r.Begin(ctx, "Triage", "Escalate"); err != nil {
 				return err
 			}
 			n := f.Escalate
+			var old *Ticket
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s); err != nil {
+			err = n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		}
 	}

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/digital-duck/picoflow-go/runtime"
 )
@@ -18,6 +20,23 @@ type Greeting struct {
 func NewGreeting() *Greeting {
 	return &Greeting{
 		Name: "world",
+	}
+}
+
+// snapshotForHooks copies s before a Post, cloning slices and maps so that
+// changes made in place show in reportWrites.
+func (s *Greeting) snapshotForHooks() *Greeting {
+	c := *s
+	return &c
+}
+
+// reportWrites fires the StoreWrite hook for every field that differs from old.
+func (s *Greeting) reportWrites(r *runtime.Run, old *Greeting) {
+	if s.Name != old.Name {
+		r.Write("name", old.Name, s.Name)
+	}
+	if s.Greeting != old.Greeting {
+		r.Write("greeting", old.Greeting, s.Greeting)
 	}
 }
 
@@ -44,8 +63,31 @@ func (f *Hello) Run(ctx context.Context, s *Greeting, opts ...runtime.Option) er
 	if err := f.check(); err != nil {
 		return err
 	}
-	r := runtime.Start("Hello", 0, opts)
-	return r.Finish(f.run(ctx, r, s))
+	r := runtime.Start("Hello", "6c110d0b5c817f2a", 0, opts)
+	return r.Finish(f.run(ctx, r, s, ""))
+}
+
+// Resume continues a run of the flow from checkpoint cp (see runtime.Dir and
+// runtime.LatestCheckpoint): it restores s from cp and runs from the node cp
+// names as next, with steps numbered on from cp's. A checkpoint of another
+// flow or of another store schema is refused. Resuming a run that had
+// finished restores its final store and runs no node.
+func (f *Hello) Resume(ctx context.Context, s *Greeting, cp *runtime.Checkpoint, opts ...runtime.Option) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	r, err := runtime.Resume(cp, "Hello", "6c110d0b5c817f2a", 0, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.Finish(fmt.Errorf("resume flow Hello: store: %w", err))
+	}
+	if cp.Next == "" {
+		// The run had finished: s now holds its result; no node runs.
+		return r.Finish(nil)
+	}
+	return r.Finish(f.run(ctx, r, s, cp.Next))
 }
 
 // check reports the first nil field of f, so that a half-wired flow fails
@@ -58,13 +100,19 @@ func (f *Hello) check() error {
 	return nil
 }
 
-// run runs the steps of the flow; at names the member that runs next.
-func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting) (err error) {
+// run runs the steps of the flow from the member named from; at holds the
+// member that runs next.
+func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting, from string) (err error) {
 	defer r.Recover(&err)
 	const (
 		atGreet = iota
 	)
 	at := atGreet
+	switch from {
+	case "", "Greet":
+	default:
+		return fmt.Errorf("flow Hello has no node %q to run", from)
+	}
 	for {
 		switch at {
 		case atGreet:
@@ -80,13 +128,32 @@ func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting) (err error
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, string, error) (string, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (string, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Greeting
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s, p, e); err != nil {
+			err = n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		}
 	}

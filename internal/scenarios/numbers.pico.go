@@ -4,6 +4,8 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/digital-duck/picoflow-go/runtime"
@@ -17,6 +19,20 @@ type Numbers struct {
 // NewNumbers returns a Numbers with the defaults declared in numbers.pico.
 func NewNumbers() *Numbers {
 	return &Numbers{}
+}
+
+// snapshotForHooks copies s before a Post, cloning slices and maps so that
+// changes made in place show in reportWrites.
+func (s *Numbers) snapshotForHooks() *Numbers {
+	c := *s
+	return &c
+}
+
+// reportWrites fires the StoreWrite hook for every field that differs from old.
+func (s *Numbers) reportWrites(r *runtime.Run, old *Numbers) {
+	if s.Current != old.Current {
+		r.Write("current", old.Current, s.Current)
+	}
 }
 
 // StartAction is an outcome of node Start.
@@ -203,8 +219,31 @@ func (f *Branch) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) er
 	if err := f.check(); err != nil {
 		return err
 	}
-	r := runtime.Start("Branch", 0, opts)
-	return r.Finish(f.run(ctx, r, s))
+	r := runtime.Start("Branch", "54265771778ce027", 0, opts)
+	return r.Finish(f.run(ctx, r, s, ""))
+}
+
+// Resume continues a run of the flow from checkpoint cp (see runtime.Dir and
+// runtime.LatestCheckpoint): it restores s from cp and runs from the node cp
+// names as next, with steps numbered on from cp's. A checkpoint of another
+// flow or of another store schema is refused. Resuming a run that had
+// finished restores its final store and runs no node.
+func (f *Branch) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, opts ...runtime.Option) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	r, err := runtime.Resume(cp, "Branch", "54265771778ce027", 0, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.Finish(fmt.Errorf("resume flow Branch: store: %w", err))
+	}
+	if cp.Next == "" {
+		// The run had finished: s now holds its result; no node runs.
+		return r.Finish(nil)
+	}
+	return r.Finish(f.run(ctx, r, s, cp.Next))
 }
 
 // check reports the first nil field of f, so that a half-wired flow fails
@@ -223,8 +262,9 @@ func (f *Branch) check() error {
 	return nil
 }
 
-// run runs the steps of the flow; at names the member that runs next.
-func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) {
+// run runs the steps of the flow from the member named from; at holds the
+// member that runs next.
+func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from string) (err error) {
 	defer r.Recover(&err)
 	const (
 		atStart = iota
@@ -232,7 +272,19 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 		atAddTen
 		atSubTwenty
 	)
+	names := [...]string{atStart: "Start", atCheck: "Check", atAddTen: "AddTen", atSubTwenty: "SubTwenty"}
 	at := atStart
+	switch from {
+	case "", "Start":
+	case "Check":
+		at = atCheck
+	case "AddTen":
+		at = atAddTen
+	case "SubTwenty":
+		at = atSubTwenty
+	default:
+		return fmt.Errorf("flow Branch has no node %q to run", from)
+	}
 	for {
 		switch at {
 		case atStart:
@@ -240,8 +292,15 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 				return err
 			}
 			n := f.Start
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -251,7 +310,9 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atCheck:
 			if err := r.Begin(ctx, "Branch", "Check"); err != nil {
 				return err
@@ -265,10 +326,26 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (bool, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (bool, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -280,7 +357,9 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atAddTen:
 			if err := r.Begin(ctx, "Branch", "AddTen"); err != nil {
 				return err
@@ -294,13 +373,32 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (int, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (int, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s, p, e); err != nil {
+			err = n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		case atSubTwenty:
 			if err := r.Begin(ctx, "Branch", "SubTwenty"); err != nil {
@@ -315,13 +413,32 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (int, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (int, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s, p, e); err != nil {
+			err = n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		}
 	}
@@ -348,8 +465,31 @@ func (f *Loop) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) erro
 	if err := f.check(); err != nil {
 		return err
 	}
-	r := runtime.Start("Loop", 0, opts)
-	return r.Finish(f.run(ctx, r, s))
+	r := runtime.Start("Loop", "54265771778ce027", 0, opts)
+	return r.Finish(f.run(ctx, r, s, ""))
+}
+
+// Resume continues a run of the flow from checkpoint cp (see runtime.Dir and
+// runtime.LatestCheckpoint): it restores s from cp and runs from the node cp
+// names as next, with steps numbered on from cp's. A checkpoint of another
+// flow or of another store schema is refused. Resuming a run that had
+// finished restores its final store and runs no node.
+func (f *Loop) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, opts ...runtime.Option) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	r, err := runtime.Resume(cp, "Loop", "54265771778ce027", 0, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.Finish(fmt.Errorf("resume flow Loop: store: %w", err))
+	}
+	if cp.Next == "" {
+		// The run had finished: s now holds its result; no node runs.
+		return r.Finish(nil)
+	}
+	return r.Finish(f.run(ctx, r, s, cp.Next))
 }
 
 // check reports the first nil field of f, so that a half-wired flow fails
@@ -368,8 +508,9 @@ func (f *Loop) check() error {
 	return nil
 }
 
-// run runs the steps of the flow; at names the member that runs next.
-func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) {
+// run runs the steps of the flow from the member named from; at holds the
+// member that runs next.
+func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string) (err error) {
 	defer r.Recover(&err)
 	const (
 		atStart = iota
@@ -377,7 +518,19 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 		atSubThree
 		atDone
 	)
+	names := [...]string{atStart: "Start", atCheck: "Check", atSubThree: "SubThree", atDone: "Done"}
 	at := atStart
+	switch from {
+	case "", "Start":
+	case "Check":
+		at = atCheck
+	case "SubThree":
+		at = atSubThree
+	case "Done":
+		at = atDone
+	default:
+		return fmt.Errorf("flow Loop has no node %q to run", from)
+	}
 	for {
 		switch at {
 		case atStart:
@@ -385,8 +538,15 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 				return err
 			}
 			n := f.Start
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -396,7 +556,9 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atCheck:
 			if err := r.Begin(ctx, "Loop", "Check"); err != nil {
 				return err
@@ -410,10 +572,26 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (bool, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (bool, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -425,7 +603,9 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atSubThree:
 			if err := r.Begin(ctx, "Loop", "SubThree"); err != nil {
 				return err
@@ -439,10 +619,26 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (int, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (int, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -452,17 +648,29 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) 
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atDone:
 			if err := r.Begin(ctx, "Loop", "Done"); err != nil {
 				return err
 			}
 			n := f.Done
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
+			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s); err != nil {
+			err = n.Post(ctx, s)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		}
 	}
@@ -484,8 +692,31 @@ func (f *Chain) Run(ctx context.Context, s *Numbers, opts ...runtime.Option) err
 	if err := f.check(); err != nil {
 		return err
 	}
-	r := runtime.Start("Chain", 0, opts)
-	return r.Finish(f.run(ctx, r, s))
+	r := runtime.Start("Chain", "54265771778ce027", 0, opts)
+	return r.Finish(f.run(ctx, r, s, ""))
+}
+
+// Resume continues a run of the flow from checkpoint cp (see runtime.Dir and
+// runtime.LatestCheckpoint): it restores s from cp and runs from the node cp
+// names as next, with steps numbered on from cp's. A checkpoint of another
+// flow or of another store schema is refused. Resuming a run that had
+// finished restores its final store and runs no node.
+func (f *Chain) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, opts ...runtime.Option) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	r, err := runtime.Resume(cp, "Chain", "54265771778ce027", 0, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.Finish(fmt.Errorf("resume flow Chain: store: %w", err))
+	}
+	if cp.Next == "" {
+		// The run had finished: s now holds its result; no node runs.
+		return r.Finish(nil)
+	}
+	return r.Finish(f.run(ctx, r, s, cp.Next))
 }
 
 // check reports the first nil field of f, so that a half-wired flow fails
@@ -500,14 +731,23 @@ func (f *Chain) check() error {
 	return nil
 }
 
-// run runs the steps of the flow; at names the member that runs next.
-func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error) {
+// run runs the steps of the flow from the member named from; at holds the
+// member that runs next.
+func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string) (err error) {
 	defer r.Recover(&err)
 	const (
 		atFirst = iota
 		atSecond
 	)
+	names := [...]string{atFirst: "First", atSecond: "Second"}
 	at := atFirst
+	switch from {
+	case "", "First":
+	case "Second":
+		at = atSecond
+	default:
+		return fmt.Errorf("flow Chain has no node %q to run", from)
+	}
 	for {
 		switch at {
 		case atFirst:
@@ -523,10 +763,26 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error)
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (int, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (int, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
 			a, err := n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
 			if err != nil {
 				return r.Fail(err)
 			}
@@ -536,7 +792,9 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error)
 			default:
 				return r.BadAction(a.String())
 			}
-			r.End(a.String())
+			if err := r.End(a.String(), names[at], s); err != nil {
+				return err
+			}
 		case atSecond:
 			if err := r.Begin(ctx, "Chain", "Second"); err != nil {
 				return err
@@ -550,13 +808,32 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers) (err error)
 				return n.Exec(ctx, p)
 			})
 			if err != nil {
-				return r.Fail(err)
+				if fb, ok := n.(interface {
+					ExecFallback(context.Context, int, error) (int, error)
+				}); ok {
+					e, err = runtime.Fallback(ctx, r, err, func(ctx context.Context, err error) (int, error) {
+						return fb.ExecFallback(ctx, p, err)
+					})
+				}
+				if err != nil {
+					return r.Fail(err)
+				}
+			}
+			var old *Numbers
+			if r.WatchesWrites() {
+				old = s.snapshotForHooks()
 			}
 			r.Enter(runtime.PhasePost)
-			if err := n.Post(ctx, s, p, e); err != nil {
+			err = n.Post(ctx, s, p, e)
+			if old != nil {
+				s.reportWrites(r, old)
+			}
+			if err != nil {
 				return r.Fail(err)
 			}
-			r.End("")
+			if err := r.End("", "", s); err != nil {
+				return err
+			}
 			return nil
 		}
 	}

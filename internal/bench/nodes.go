@@ -1,0 +1,26 @@
+// Package bench measures generated flows against hand-written Go.
+package bench
+
+//go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
+
+import "context"
+
+type tick struct{}
+
+func (tick) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
+func (tick) Exec(_ context.Context, n int) (int, error)      { return n + 1, nil }
+func (tick) Post(_ context.Context, s *Counter, _ int, n int) (TickAction, error) {
+	s.Count = n
+	return TickNext, nil
+}
+
+// check stops the loop at limit.
+type check struct{ limit int }
+
+func (c check) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
+func (c check) Post(_ context.Context, _ *Counter, n int) (CheckAction, error) {
+	if n < c.limit {
+		return CheckMore, nil
+	}
+	return CheckDone, nil
+}

@@ -1,0 +1,437 @@
+package runtime
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// CheckpointVersion is the format of the checkpoints this runtime writes;
+// it reads this version and older ones.
+const CheckpointVersion = 1
+
+// Checkpoint is the state of a run after one step: enough to continue the
+// run with the flow's Resume method. Flow is the flow whose Run or Resume
+// began the run (a step inside a subflow is saved under it too); Step counts
+// from 1 across the run. Node is the node that completed, Action its action
+// ("" for a terminal node) and Next the node to run next ("" when the run
+// had finished). Schema is the fingerprint of the store's fields and Store
+// the store itself, as encoding/json encodes it.
+//
+// Checksum is the hex SHA-256 of the bytes json.Marshal gives for the
+// checkpoint with Checksum set to "": compact, keys in the order of the
+// fields, strings escaped as encoding/json escapes them (<, > and & too). It
+// covers every other field, the store included, so that a torn or edited
+// file is detected; only white space outside strings, which carries no
+// meaning, is left out.
+type Checkpoint struct {
+	Version  int             `json:"version"`
+	Flow     string          `json:"flow"`
+	RunID    string          `json:"runid"`
+	Step     int             `json:"step"`
+	Node     string          `json:"node"`
+	Action   string          `json:"action"`
+	Next     string          `json:"next"`
+	Schema   string          `json:"schema"`
+	Time     time.Time       `json:"time"`
+	Store    json.RawMessage `json:"store"`
+	Checksum string          `json:"checksum"` // must stay the last field: see encode
+}
+
+// Checkpointer saves the checkpoint of every step of a run that has
+// [WithCheckpoints]. One run calls Save from one goroutine at a time, after
+// each step and before the next begins; ctx is the context of that step. An
+// error fails the run. cp.Checksum is empty: it belongs to an encoding, and
+// [Dir] sets it as it encodes the file.
+type Checkpointer interface {
+	Save(ctx context.Context, cp *Checkpoint) error
+}
+
+// checksumTail ends the encoding of a checkpoint whose Checksum is "".
+const checksumTail = `"checksum":""}`
+
+// encode sets cp.Checksum and returns cp's compact JSON encoding. It
+// marshals once: Checksum is the last field, so its value is put in place of
+// the empty one it was hashed with.
+func (cp *Checkpoint) encode() ([]byte, error) {
+	c := *cp
+	c.Checksum = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasSuffix(b, []byte(checksumTail)) {
+		return nil, errors.New("checkpoint encoding does not end with its checksum")
+	}
+	sum := sha256.Sum256(b)
+	cp.Checksum = hex.EncodeToString(sum[:])
+	b = append(b[:len(b)-2], cp.Checksum...)
+	return append(b, `"}`...), nil
+}
+
+// verify reports whether cp.Checksum matches the other fields.
+func (cp *Checkpoint) verify() (bool, error) {
+	c := *cp
+	if _, err := c.encode(); err != nil {
+		return false, err
+	}
+	return c.Checksum == cp.Checksum, nil
+}
+
+// file sets cp.Checksum and returns the bytes Dir writes: cp's encoding
+// with the fields around the store one to a line, for people reading the
+// file, and the store as encoded, on one line. Indenting the store too would
+// cost a second pass over the largest part for white space no program needs.
+func (cp *Checkpoint) file() ([]byte, error) {
+	b, err := cp.encode()
+	if err != nil {
+		return nil, err
+	}
+	// No string in the encoding holds an unescaped quote, so the first
+	// `,"store":` is the key, and the last `,"checksum":"` is too.
+	const storeKey, sumKey = `,"store":`, `,"checksum":"`
+	i, j := bytes.Index(b, []byte(storeKey)), bytes.LastIndex(b, []byte(sumKey))
+	if i < 0 || j < i {
+		return nil, errors.New("checkpoint encoding lacks its store or checksum")
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(b) + 128)
+	// The fields before the store, as an object of their own, indented.
+	if err := json.Indent(&buf, append(b[:i:i], '}'), "", "  "); err != nil {
+		return nil, err
+	}
+	buf.Truncate(buf.Len() - len("\n}"))
+	buf.WriteString(",\n  \"store\": ")
+	buf.Write(b[i+len(storeKey) : j])
+	buf.WriteString(",\n  \"checksum\": \"")
+	buf.WriteString(cp.Checksum)
+	buf.WriteString("\"\n}\n")
+	return buf.Bytes(), nil
+}
+
+// Dir returns a Checkpointer that saves each checkpoint as the file
+// step_NNN_Node.json in the directory path (NNN: the step, at least three
+// digits), creating the directory (mode 0o755) if needed. A file is JSON
+// with one field to a line and the store on a line of its own, with mode
+// 0o600, since the store may hold private data. Save sets cp.Checksum.
+//
+// A save is atomic: the checkpoint is written to a temporary file in the
+// same directory (.step_NNN_Node.json.*.tmp), synced, renamed over the final
+// name and the directory synced, so a crash leaves either the old state or
+// the whole new file, never a torn one. The first Save removes such
+// temporary files left by a crash. Save ignores ctx: writing one local file
+// is short, and a completed step is worth saving even while the run is being
+// canceled.
+//
+// Give each run a directory of its own (a resumed run may share its
+// original's, since it numbers steps on): runs sharing one would overwrite
+// each other's files. Dir is safe for concurrent use.
+func Dir(path string) Checkpointer { return &dirCheckpointer{path: path} }
+
+type dirCheckpointer struct {
+	path  string
+	mu    sync.Mutex // guards ready
+	ready bool       // the directory exists and was cleaned
+}
+
+func (d *dirCheckpointer) Save(_ context.Context, cp *Checkpoint) error {
+	if cp == nil {
+		return errors.New("save checkpoint: nil checkpoint")
+	}
+	name, err := fileName(cp)
+	if err != nil {
+		return err
+	}
+	b, err := cp.file()
+	if err != nil {
+		return fmt.Errorf("encode checkpoint: %w", err)
+	}
+	if err := d.prepare(); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(d.path, name), b)
+}
+
+// prepare creates the directory and removes temporary files of an earlier
+// crash, once; a failure is tried again on the next Save.
+func (d *dirCheckpointer) prepare() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ready {
+		return nil
+	}
+	if err := os.MkdirAll(d.path, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(d.path)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		// Only Dir's own temporary files: other programs may keep theirs here.
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, ".step_") && strings.HasSuffix(n, ".tmp") {
+			if err := os.Remove(filepath.Join(d.path, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	d.ready = true
+	return nil
+}
+
+// fileName is the name Dir gives cp: step_007_Classify.json.
+func fileName(cp *Checkpoint) (string, error) {
+	// The node becomes part of a path: refuse anything but a plain name.
+	if cp.Node == "" || cp.Node == "." || cp.Node == ".." || strings.ContainsAny(cp.Node, `/\`) {
+		return "", fmt.Errorf("save checkpoint: node name %q cannot name a file", cp.Node)
+	}
+	if cp.Step < 0 {
+		return "", fmt.Errorf("save checkpoint: step %d", cp.Step)
+	}
+	return fmt.Sprintf("step_%03d_%s.json", cp.Step, cp.Node), nil
+}
+
+// parseName returns the step and node of a name Dir gives, and ok = false for
+// any other name (temporary files start with a dot, so never match).
+func parseName(name string) (step int, node string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "step_")
+	if !ok {
+		return 0, "", false
+	}
+	rest, ok = strings.CutSuffix(rest, ".json")
+	if !ok {
+		return 0, "", false
+	}
+	num, node, ok := strings.Cut(rest, "_")
+	if !ok || node == "" || num == "" || strings.Trim(num, "0123456789") != "" {
+		return 0, "", false
+	}
+	step, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, "", false
+	}
+	return step, node, true
+}
+
+// LoadCheckpoint reads the checkpoint saved in the file path. It fails when
+// the file is not a whole checkpoint (torn, truncated or edited: the
+// checksum does not match) or was written by a newer runtime.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	cp, err := decodeCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint %s: %w", path, err)
+	}
+	return cp, nil
+}
+
+// corruptError marks a checkpoint file whose content is damaged, which
+// LatestCheckpoint skips, as opposed to one it cannot read or is too new.
+type corruptError struct{ err error }
+
+func (e *corruptError) Error() string { return e.err.Error() }
+func (e *corruptError) Unwrap() error { return e.err }
+
+func decodeCheckpoint(b []byte) (*Checkpoint, error) {
+	// The version first: a newer format may not decode into this one, and
+	// saying so is clearer than its decoding error.
+	var v struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, &corruptError{err}
+	}
+	if v.Version > CheckpointVersion {
+		return nil, fmt.Errorf("version %d is newer than this runtime reads (%d): update github.com/digital-duck/picoflow-go", v.Version, CheckpointVersion)
+	}
+	if v.Version < 1 {
+		return nil, &corruptError{fmt.Errorf("unknown version %d", v.Version)}
+	}
+	// A key this version does not have is damage or an edit: the checksum
+	// would not see it, since decoding drops it.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	cp := new(Checkpoint)
+	if err := dec.Decode(cp); err != nil {
+		return nil, &corruptError{err}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &corruptError{errors.New("data after the checkpoint")}
+	}
+	if cp.Checksum == "" {
+		return nil, &corruptError{errors.New("no checksum")}
+	}
+	ok, err := cp.verify()
+	if err != nil {
+		return nil, &corruptError{err}
+	}
+	if !ok {
+		return nil, &corruptError{errors.New("checksum mismatch: the file is torn or was edited")}
+	}
+	return cp, nil
+}
+
+// LatestCheckpoint returns the valid checkpoint with the highest step among
+// the files step_*.json in dir, as [Dir] saves them (of two with that step,
+// the later saved). A damaged file (torn, edited, or whose name does not
+// match its content) is skipped in favour of the one before it; temporary
+// and other files are ignored. When dir holds no checkpoint the error wraps
+// fs.ErrNotExist, so a caller can start afresh; when every one is damaged it
+// says so. A file that cannot be read or is of a newer version fails it
+// rather than being skipped, so that a run is never silently resumed from
+// further back than it got.
+func LatestCheckpoint(dir string) (*Checkpoint, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	type file struct {
+		name string
+		step int
+		node string
+	}
+	var files []file
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if step, node, ok := parseName(e.Name()); ok {
+			files = append(files, file{e.Name(), step, node})
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("latest checkpoint: no checkpoint in %s: %w", dir, fs.ErrNotExist)
+	}
+	// Highest step first; the file name order among equal steps only makes
+	// the search deterministic.
+	slices.SortFunc(files, func(a, b file) int {
+		return cmp.Or(cmp.Compare(b.step, a.step), strings.Compare(a.name, b.name))
+	})
+	var firstErr error
+	var best *Checkpoint
+	for _, f := range files {
+		if best != nil && f.step != best.Step {
+			break // every file of the best step was looked at
+		}
+		cp, err := LoadCheckpoint(filepath.Join(dir, f.name))
+		if err == nil && (cp.Step != f.step || cp.Node != f.node) {
+			err = &corruptError{fmt.Errorf("load checkpoint %s: holds step %d of node %s", filepath.Join(dir, f.name), cp.Step, cp.Node)}
+		}
+		var ce *corruptError
+		switch {
+		case err == nil:
+			if best == nil || cp.Time.After(best.Time) {
+				best = cp
+			}
+		case errors.As(err, &ce) || errors.Is(err, fs.ErrNotExist):
+			// Damaged, or removed since ReadDir: fall back to an earlier one.
+			if firstErr == nil {
+				firstErr = err
+			}
+		default:
+			return nil, fmt.Errorf("latest checkpoint: %w", err)
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("latest checkpoint: all %d checkpoints in %s are damaged; the latest: %w", len(files), dir, firstErr)
+	}
+	return best, nil
+}
+
+// Snapshot saves store (encoded with encoding/json, indented) to the file
+// path, atomically as [Dir] saves a checkpoint: a crash leaves the old file
+// or the new one, whole. Unlike a checkpoint it holds the store alone.
+func Snapshot(path string, store any) error {
+	b, err := json.MarshalIndent(store, "", "  ")
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	if err := writeFile(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return nil
+}
+
+// Restore decodes the store saved by [Snapshot] in the file path into store,
+// a pointer.
+func Restore(path string, store any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := json.Unmarshal(b, store); err != nil {
+		return fmt.Errorf("restore %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFile replaces the file path with data atomically: a temporary file
+// in the same directory (so the rename stays on one file system) is written,
+// synced and renamed over path, then the directory is synced so that the
+// rename itself survives a crash.
+func writeFile(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes the entries of dir, and so a rename, durable. Windows cannot
+// open a directory to sync it: there a rename is as durable as the file
+// system makes it.
+func syncDir(dir string) error {
+	if goruntime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return err
+	}
+	return d.Close()
+}
