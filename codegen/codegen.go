@@ -35,6 +35,7 @@ const (
 	reflectPath = "reflect"
 	slicesPath  = "slices"
 	strconvPath = "strconv"
+	stringsPath = "strings"
 	timePath    = "time"
 	runtimePath = "github.com/digital-duck/picoflow-go/runtime"
 )
@@ -147,7 +148,7 @@ func (g *gen) fail(format string, args ...any) {
 func (g *gen) imports() {
 	own := map[string]string{
 		"context": contextPath, "fmt": fmtPath, "json": jsonPath, "maps": mapsPath, "reflect": reflectPath,
-		"slices": slicesPath, "strconv": strconvPath, "time": timePath, "runtime": runtimePath,
+		"slices": slicesPath, "strconv": strconvPath, "strings": stringsPath, "time": timePath, "runtime": runtimePath,
 	}
 	for name, path := range own {
 		g.f.ImportName(path, name)

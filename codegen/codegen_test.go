@@ -110,8 +110,8 @@ func TestGenerateSupport(t *testing.T) {
 		"\t\tcase ClassifyBilling, ClassifyRefund:\n\t\t\t\tat = atEscalate\n",
 		"\t\t\tcase FetchEnough:\n\t\t\t\treturn ResearchEnough, nil\n",
 		"func (f *Research) run(ctx context.Context, r *runtime.Run, s *Ticket, from string) (a ResearchAction, err error) {",
-		"\t\t\ta, err := f.Research.run(ctx, r, s, \"\")\n",
-		"\t\t\tif err := r.End(a.String(), names[at], s); err != nil {\n",
+		"\t\t\tr.EnterSubflow(\"Research\")\n\t\t\ta, err := f.Research.run(ctx, r, s, rest)\n\t\t\tr.ExitSubflow()\n",
+		"\t\t\tif err := r.End(a, names[at], s); err != nil {\n",
 		"\t\treturn runtime.MissingNode(\"Support\", \"Research\")\n",
 		"\tif err := f.Research.check(); err != nil {\n",
 	} {
@@ -182,7 +182,7 @@ func TestImportShadowedByLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := string(src)
-	for _, want := range []string{"\tp1 \"example.com/p\"\n", "func(ctx context.Context) (p1.Answer, error)"} {
+	for _, want := range []string{"\tp1 \"example.com/p\"\n", "func(ctx context.Context, err error) (p1.Answer, error)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -208,17 +208,34 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 	if l.usesNames {
 		body = append(body, jen.Id("names").Op(":=").Index(jen.Op("...")).String().Values(names...))
 	}
-	body = append(body,
-		jen.Id("at").Op(":=").Id(at(fl.Start)),
-		jen.Switch(jen.Id("from")).Block(entry...),
-		jen.For().Block(jen.Switch(jen.Id("at")).Block(cases...)),
-	)
+	body = append(body, jen.Id("at").Op(":=").Id(at(fl.Start)))
+	if l.hasSubflows() {
+		// A checkpoint inside a subflow names its next node by path
+		// ("Research/Fetch"): this flow's member first, the rest for it.
+		body = append(body,
+			jen.List(jen.Id("head"), jen.Id("rest"), jen.Id("_")).Op(":=").Qual(stringsPath, "Cut").Call(jen.Id("from"), jen.Lit("/")),
+			jen.Switch(jen.Id("head")).Block(entry...),
+		)
+	} else {
+		body = append(body, jen.Switch(jen.Id("from")).Block(entry...))
+	}
+	body = append(body, jen.For().Block(jen.Switch(jen.Id("at")).Block(cases...)))
 	g.decl(doc, jen.Func().Params(recv(fl)).Id("run").Params(
 		jen.Id("ctx").Qual(contextPath, "Context"),
 		jen.Id("r").Op("*").Qual(runtimePath, "Run"),
 		jen.Id("s").Op("*").Id(g.m.Store.Name),
 		jen.Id("from").String(),
 	).Add(results).Block(body...))
+}
+
+// hasSubflows reports whether the flow uses another flow as a member.
+func (l *loop) hasSubflows() bool {
+	for _, m := range l.fl.Members {
+		if m.Flow != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // at is the name of a member's state constant in run.
@@ -284,7 +301,7 @@ func (l *loop) nodeStep(m *dsl.Member) []jen.Code {
 			jen.Err().Op("=").Id("n").Dot("Post").Call(post...),
 			reportWrites,
 			l.failIfErr(),
-			l.end(jen.Lit(""), jen.Lit("")),
+			l.end(jen.Nil(), jen.Lit("")),
 			jen.Return(jen.Nil()),
 		)
 	}
@@ -323,11 +340,19 @@ func (l *loop) exec(n *dsl.Node) []jen.Code {
 	fbParams = append(fbParams, jen.Error())
 	fbArgs = append(fbArgs, jen.Err())
 	fb := jen.Interface(jen.Id("ExecFallback").Params(fbParams...).Params(typ(n.Exec), jen.Error()))
-	return []jen.Code{
-		jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(runtimePath, "Exec").Call(jen.Id("ctx"), jen.Id("r"), policy(n),
+	// A node with one attempt and no timeout needs no retry loop: Exec is
+	// called directly, as a hand-written loop would.
+	call := []jen.Code{
+		jen.Id("r").Dot("Enter").Call(jen.Qual(runtimePath, "PhaseExec")),
+		jen.List(jen.Id("e"), jen.Err()).Op(":=").Id("n").Dot("Exec").Call(args...),
+	}
+	if n.Attempts > 1 || n.Timeout > 0 {
+		call = []jen.Code{jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(runtimePath, "Exec").Call(jen.Id("ctx"), jen.Id("r"), policy(n),
 			jen.Func().Params(ctxParam.Clone()).Params(typ(n.Exec), jen.Error()).Block(
 				jen.Return(jen.Id("n").Dot("Exec").Call(args...)),
-			)),
+			))}
+	}
+	return append(call,
 		jen.If(jen.Err().Op("!=").Nil()).Block(
 			jen.If(jen.List(jen.Id("fb"), jen.Id("ok")).Op(":=").Id("n").Assert(fb), jen.Id("ok")).Block(
 				jen.List(jen.Id("e"), jen.Err()).Op("=").Qual(runtimePath, "Fallback").Call(jen.Id("ctx"), jen.Id("r"), jen.Err(),
@@ -337,7 +362,7 @@ func (l *loop) exec(n *dsl.Node) []jen.Code {
 			),
 			l.failIfErr(),
 		),
-	}
+	)
 }
 
 // end records the end of the current step: its action and the member that
@@ -350,7 +375,10 @@ func (l *loop) end(action, next jen.Code) jen.Code {
 // run takes its own steps on the same Run, then its outcome is routed.
 func (l *loop) subflowStep(m *dsl.Member) []jen.Code {
 	body := []jen.Code{
-		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("f").Dot(m.Name()).Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"), jen.Lit("")),
+		jen.Id("r").Dot("EnterSubflow").Call(jen.Lit(m.Name())),
+		jen.List(jen.Id("a"), jen.Err()).Op(":=").Id("f").Dot(m.Name()).Dot("run").Call(jen.Id("ctx"), jen.Id("r"), jen.Id("s"), jen.Id("rest")),
+		jen.Id("r").Dot("ExitSubflow").Call(),
+		jen.Id("rest").Op("=").Lit(""), // a resumed subflow starts where it stopped only once
 		jen.If(jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err())),
 	}
 	return append(body, l.route(m)...)
@@ -387,7 +415,7 @@ func (l *loop) route(m *dsl.Member) []jen.Code {
 			grp.body = append(grp.body, jen.Return(l.outcome(r.Action), jen.Nil()))
 		default:
 			grp.returns = true
-			grp.body = append(grp.body, l.end(jen.Id("a").Dot("String").Call(), jen.Lit("")), jen.Return(jen.Nil()))
+			grp.body = append(grp.body, l.end(jen.Id("a"), jen.Lit("")), jen.Return(jen.Nil()))
 		}
 		byKey[key] = grp
 		groups = append(groups, grp)
@@ -405,7 +433,7 @@ func (l *loop) route(m *dsl.Member) []jen.Code {
 		// subflow member's last inner step is ended here too, now that its
 		// outcome is routed.
 		l.usesNames = true
-		code = append(code, l.end(jen.Id("a").Dot("String").Call(), jen.Id("names").Index(jen.Id("at"))))
+		code = append(code, l.end(jen.Id("a"), jen.Id("names").Index(jen.Id("at"))))
 	}
 	return code
 }

@@ -319,8 +319,8 @@ var predeclared = map[string]bool{
 // local type with one of these names would be shadowed or clash, so the
 // checker refuses it.
 var (
-	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts", "old", "c", "cp", "fb", "ok", "fallback", "from", "names"}
-	generatedImports = []string{"context", "fmt", "json", "maps", "reflect", "runtime", "slices", "strconv", "time"}
+	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts", "old", "c", "cp", "fb", "ok", "fallback", "from", "names", "head", "rest"}
+	generatedImports = []string{"context", "fmt", "json", "maps", "reflect", "runtime", "slices", "strconv", "strings", "time"}
 )
 
 // typeExpr resolves a type expression; it returns nil after reporting an error.

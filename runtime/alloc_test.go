@@ -29,7 +29,7 @@ func TestStepZeroAllocs(t *testing.T) {
 			t.Fatal("WatchesWrites without hooks")
 		}
 		r.Enter(PhasePost)
-		if err := r.End("next", "B", s); err != nil {
+		if err := r.End(act("next"), "B", s); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -44,7 +44,7 @@ func BenchmarkStep(b *testing.B) {
 			b.Fatal(r.Fail(err))
 		}
 		r.Enter(PhasePost)
-		if err := r.End("next", "Echo", &store); err != nil {
+		if err := r.End(act("next"), "Echo", &store); err != nil {
 			b.Fatal(err)
 		}
 		sink = e
@@ -95,7 +95,7 @@ func benchCheckpoint(b *testing.B, c Checkpointer) {
 			b.Fatal(err)
 		}
 		r.Enter(PhasePost)
-		if err := r.End("next", "Echo", s); err != nil {
+		if err := r.End(act("next"), "Echo", s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,7 +44,7 @@ func steps(t *testing.T, r *Run, flow string, s *testStore, nodes ...string) {
 		if i+1 < len(nodes) {
 			next = nodes[i+1]
 		}
-		if err := r.End("go", next, s); err != nil {
+		if err := r.End(act("go"), next, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,7 +164,7 @@ func TestEndCheckpointSaveError(t *testing.T) {
 	if err := r.Begin(context.Background(), "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
-	err := r.End("faq", "Answer", &testStore{})
+	err := r.End(act("faq"), "Answer", &testStore{})
 	if !errors.Is(err, full) {
 		t.Fatalf("got %v, want it to wrap the save error", err)
 	}
@@ -181,7 +181,7 @@ func TestEndStoreEncodingError(t *testing.T) {
 	if err := r.Begin(context.Background(), "F", "A"); err != nil {
 		t.Fatal(err)
 	}
-	err := r.End("", "", &struct{ C chan int }{})
+	err := r.End(nil, "", &struct{ C chan int }{})
 	if err == nil || !strings.HasPrefix(err.Error(), "flow F: checkpoint after step 1: store: json: unsupported type") {
 		t.Errorf("got %v, want a store encoding error", err)
 	}
@@ -198,7 +198,7 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 	if err := r.Begin(ctx, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.End("", "", &testStore{}); err != nil {
+	if err := r.End(nil, "", &testStore{}); err != nil {
 		t.Fatal(err)
 	}
 	if got != "step ctx" {
@@ -574,7 +574,7 @@ func TestDirConcurrentRuns(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					if err := r.End("go", node, s); err != nil {
+					if err := r.End(act("go"), node, s); err != nil {
 						t.Error(err)
 						return
 					}

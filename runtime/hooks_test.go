@@ -62,7 +62,7 @@ func twoSteps(opts ...Option) (err error) {
 	if r.WatchesWrites() {
 		r.Write("intent", "unknown", "faq")
 	}
-	if err := r.End("next", "B", nil); err != nil {
+	if err := r.End(act("next"), "B", nil); err != nil {
 		return err
 	}
 	if err := r.Begin(ctx, "Flow", "B"); err != nil {

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,14 +24,19 @@ type Run struct {
 	node     string
 	step     int
 	maxSteps int // <= 0: no limit
+	limit    int // maxSteps, or the largest int: one comparison per step
 	phase    Phase
 	hooks    []Hooks         // empty on the zero-cost path
+	observed bool            // hooks or checkpoints are set: steps take the slow path
 	writes   bool            // some set of hooks has StoreWrite
 	cp       Checkpointer    // nil: no checkpoints
 	ctx      context.Context // the context of the current step, for cp.Save
 	start    time.Time       // set only when hooks are
-	began    time.Time       // start of the current step; set only when hooks are
-	mu       sync.Mutex      // serializes Retry hooks of a parallel batch
+	// began is when the current step began, as time since start: reading
+	// only the monotonic clock costs about half of time.Now.
+	began time.Duration
+	path  []string   // the subflow members entered, outermost first
+	mu    sync.Mutex // serializes Retry hooks of a parallel batch
 }
 
 // Start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
@@ -79,7 +86,10 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 	if c.maxStepsSet {
 		maxSteps = c.maxSteps
 	}
-	r := &Run{flow: flow, schema: schema, cur: flow, id: id, step: step, maxSteps: maxSteps, cp: c.cp}
+	r := &Run{flow: flow, schema: schema, cur: flow, id: id, step: step, maxSteps: maxSteps, limit: maxSteps, cp: c.cp}
+	if maxSteps <= 0 {
+		r.limit = math.MaxInt
+	}
 	// Merge the hook sets once, so steps only range over a ready slice.
 	for _, h := range c.hooks {
 		if h.hasAny() {
@@ -87,6 +97,7 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 			r.writes = r.writes || h.StoreWrite != nil
 		}
 	}
+	r.observed = len(r.hooks) > 0 || r.cp != nil
 	if len(r.hooks) == 0 {
 		return r
 	}
@@ -112,27 +123,46 @@ func newRunID() string {
 // counting the step, when ctx is done (the error wraps ctx.Err()) or when the
 // step would exceed max_steps (the error wraps [ErrMaxSteps]).
 func (r *Run) Begin(ctx context.Context, flow, node string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
-	}
-	if r.maxSteps > 0 && r.step >= r.maxSteps {
-		return &maxStepsError{flow: flow, step: r.step + 1, max: r.maxSteps}
+	if ctx.Err() != nil || r.step >= r.limit {
+		return r.refuse(ctx, flow)
 	}
 	r.step++
 	r.cur, r.node, r.phase = flow, node, PhasePrep
-	r.ctx = ctx
-	if len(r.hooks) == 0 {
-		return nil
+	if r.observed {
+		r.beginObserved(ctx)
 	}
-	r.began = time.Now()
-	ev := NodeEvent{Flow: flow, Node: node, Step: r.step}
+	return nil
+}
+
+// refuse is the error of a step that may not begin; apart from Begin so
+// that Begin is small enough for the compiler to inline.
+func (r *Run) refuse(ctx context.Context, flow string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
+	}
+	return &maxStepsError{flow: flow, step: r.step + 1, max: r.maxSteps}
+}
+
+// beginObserved is Begin's part for runs with hooks or checkpoints, apart so
+// that a plain step does only the few stores above.
+func (r *Run) beginObserved(ctx context.Context) {
+	if r.cp != nil {
+		r.ctx = ctx
+	}
+	if len(r.hooks) == 0 {
+		return
+	}
+	r.began = time.Since(r.start)
+	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
 			f(ev)
 		}
 	}
-	return nil
 }
+
+// elapsed is the time since the current step began.
+func (r *Run) elapsed() time.Duration { return time.Since(r.start) - r.began }
 
 // Enter records that phase p of the current node is running, so that a
 // failure or panic is attributed to it.
@@ -152,7 +182,7 @@ func (r *Run) Fail(err error) error {
 	if len(r.hooks) == 0 {
 		return ne
 	}
-	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Err: ne, Elapsed: time.Since(r.began)}
+	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Err: ne, Elapsed: r.elapsed()}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeError; f != nil {
 			f(ev)
@@ -168,8 +198,8 @@ func (r *Run) BadAction(action string) error {
 	return r.Fail(fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action))
 }
 
-// End finishes the current step, which chose action ("" for a terminal
-// node) and hands over to the node next ("" when the flow finished), and
+// End finishes the current step, which chose action (nil for a terminal
+// node; its String is called only when a hook or checkpoint needs it) and hands over to the node next ("" when the flow finished), and
 // fires NodeEnd. With [WithCheckpoints] it then saves a [Checkpoint] of the
 // step with store (a pointer to the store, encoded with encoding/json); a
 // failed save fails the run with the error End returns.
@@ -177,9 +207,22 @@ func (r *Run) BadAction(action string) error {
 // End takes no context: the Checkpointer gets the one given to the step's
 // [Run.Begin], so that a remote one sees the run's deadline, cancellation
 // and values (a trace ID, say).
-func (r *Run) End(action, next string, store any) error {
+func (r *Run) End(action fmt.Stringer, next string, store any) error {
+	if !r.observed {
+		return nil
+	}
+	return r.endObserved(action, next, store)
+}
+
+// endObserved is End for runs with hooks or checkpoints. The action's name
+// is computed only here, where something will read it.
+func (r *Run) endObserved(action fmt.Stringer, next string, store any) error {
+	name := ""
+	if action != nil {
+		name = action.String()
+	}
 	if len(r.hooks) != 0 {
-		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: action, Elapsed: time.Since(r.began)}
+		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: name, Elapsed: r.elapsed()}
 		for i := range r.hooks {
 			if f := r.hooks[i].NodeEnd; f != nil {
 				f(ev)
@@ -189,7 +232,7 @@ func (r *Run) End(action, next string, store any) error {
 	if r.cp == nil {
 		return nil
 	}
-	if err := r.save(action, next, store); err != nil {
+	if err := r.save(name, next, store); err != nil {
 		return fmt.Errorf("flow %s: checkpoint after step %d: %w", r.flow, r.step, err)
 	}
 	return nil
@@ -210,7 +253,7 @@ func (r *Run) save(action, next string, store any) error {
 		Step:    r.step,
 		Node:    r.node,
 		Action:  action,
-		Next:    next,
+		Next:    r.nextPath(next),
 		Schema:  r.schema,
 		Time:    time.Now().UTC(),
 		Store:   data,
@@ -220,6 +263,24 @@ func (r *Run) save(action, next string, store any) error {
 		ctx = context.Background() // End before any Begin: no step to speak of
 	}
 	return r.cp.Save(ctx, cp)
+}
+
+// EnterSubflow records that the current flow runs its subflow member name,
+// so that a checkpoint taken inside it names its next node by the path from
+// the top-level flow ("Research/Fetch"), which generated Resume follows back
+// down. ExitSubflow undoes it when the subflow returns its outcome.
+func (r *Run) EnterSubflow(name string) { r.path = append(r.path, name) }
+
+// ExitSubflow undoes the latest EnterSubflow.
+func (r *Run) ExitSubflow() { r.path = r.path[:len(r.path)-1] }
+
+// nextPath qualifies next, a member of the innermost running flow, with the
+// subflow members that lead to it.
+func (r *Run) nextPath(next string) string {
+	if len(r.path) == 0 || next == "" {
+		return next
+	}
+	return strings.Join(r.path, "/") + "/" + next
 }
 
 // WatchesWrites reports whether some set of hooks has StoreWrite: only then

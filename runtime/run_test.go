@@ -283,3 +283,9 @@ func TestEmptyHooksStayOffThePath(t *testing.T) {
 		t.Error("a run without hooks read the clock")
 	}
 }
+
+// act is an action for tests, as generated action types are: a value with
+// a String method.
+type act string
+
+func (a act) String() string { return string(a) }

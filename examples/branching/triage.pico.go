@@ -260,9 +260,8 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (string, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, string, error) (string, error)
@@ -299,7 +298,7 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atRefund:
@@ -319,7 +318,7 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
@@ -346,7 +345,7 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atAnswer:
@@ -358,9 +357,8 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (string, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, string, error) (string, error)
@@ -385,7 +383,7 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
@@ -406,7 +404,7 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil

@@ -124,9 +124,8 @@ func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (string, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, string, error) (string, error)
@@ -151,7 +150,7 @@ func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil

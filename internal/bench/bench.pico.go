@@ -193,9 +193,8 @@ func (f *Count) run(ctx context.Context, r *runtime.Run, s *Counter, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -226,7 +225,7 @@ func (f *Count) run(ctx context.Context, r *runtime.Run, s *Counter, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atCheck:
@@ -254,14 +253,14 @@ func (f *Count) run(ctx context.Context, r *runtime.Run, s *Counter, from string
 			case CheckMore:
 				at = atTick
 			case CheckDone:
-				if err := r.End(a.String(), "", s); err != nil {
+				if err := r.End(a, "", s); err != nil {
 					return err
 				}
 				return nil
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		}

@@ -310,7 +310,7 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atCheck:
@@ -322,9 +322,8 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (bool, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (bool, error)
@@ -357,7 +356,7 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atAddTen:
@@ -369,9 +368,8 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -396,7 +394,7 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
@@ -409,9 +407,8 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -436,7 +433,7 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
@@ -556,7 +553,7 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atCheck:
@@ -568,9 +565,8 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (bool, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (bool, error)
@@ -603,7 +599,7 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atSubThree:
@@ -615,9 +611,8 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -648,7 +643,7 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atDone:
@@ -668,7 +663,7 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
@@ -759,9 +754,8 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -792,7 +786,7 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a.String(), names[at], s); err != nil {
+			if err := r.End(a, names[at], s); err != nil {
 				return err
 			}
 		case atSecond:
@@ -804,9 +798,8 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			e, err := runtime.Exec(ctx, r, runtime.Policy{}, func(ctx context.Context) (int, error) {
-				return n.Exec(ctx, p)
-			})
+			r.Enter(runtime.PhaseExec)
+			e, err := n.Exec(ctx, p)
 			if err != nil {
 				if fb, ok := n.(interface {
 					ExecFallback(context.Context, int, error) (int, error)
@@ -831,7 +824,7 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End("", "", s); err != nil {
+			if err := r.End(nil, "", s); err != nil {
 				return err
 			}
 			return nil
