@@ -83,7 +83,7 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("codegen: %s: %w", g.src, err)
 	}
-	return groupImports(buf.Bytes()), nil
+	return restorePositions(groupImports(buf.Bytes()), g.src+".go"), nil
 }
 
 // groupImports puts the standard library's imports apart from the others,
@@ -248,6 +248,48 @@ func paragraphs(groups ...[]string) []string {
 }
 
 // typ is the Go type expression of t.
+// restorePlaceholder is the position of a directive that hands positions
+// back to the generated file itself; Generate fills in the real line and
+// column once the file is formatted, in the same number of characters.
+const restorePlaceholder = ":999999:999999*/"
+
+// mapped is t wrapped in line directives, so that a Go compile error in a
+// type the .pico wrote (an undefined Page, a misspelled time.Duraton) is
+// reported at the .pico's line and column. The first directive names the
+// .pico position (one column early: gofmt puts a space after the comment);
+// the second hands the rest of the line back to the generated file. Only
+// declarations are mapped (store fields, node interfaces), where a reader
+// looks for the type.
+func (g *gen) mapped(t *dsl.Type) *jen.Statement {
+	if t.Pos.Line < 1 || t.Pos.Column < 2 {
+		return typ(t) // a model built by hand, with no positions
+	}
+	return jen.Op(fmt.Sprintf("/*line %s:%d:%d*/", g.src, t.Pos.Line, t.Pos.Column-1)).
+		Add(typ(t)).Op("/*line " + g.src + ".go" + restorePlaceholder)
+}
+
+// restorePositions fills in each restore directive's placeholder with the
+// line and column of the character that follows it, which is where the
+// generated file's own positions resume. Numbers are zero-padded to the
+// placeholder's width so that no byte moves and gofmt's layout still holds.
+func restorePositions(src []byte, file string) []byte {
+	marker := []byte("/*line " + file + restorePlaceholder)
+	out := bytes.Clone(src)
+	for off := 0; ; {
+		i := bytes.Index(out[off:], marker)
+		if i < 0 {
+			return out
+		}
+		i += off
+		end := i + len(marker)
+		line := 1 + bytes.Count(out[:end], []byte("\n"))
+		col := end - (bytes.LastIndexByte(out[:end], '\n') + 1) + 1
+		pos := fmt.Sprintf(":%06d:%06d*/", line, col)
+		copy(out[end-len(restorePlaceholder):end], pos)
+		off = end
+	}
+}
+
 func typ(t *dsl.Type) *jen.Statement {
 	switch t.Kind {
 	case dsl.SliceType:
@@ -274,7 +316,7 @@ func (g *gen) store() {
 			fields = append(fields, jen.Line()) // a documented field starts a paragraph
 		}
 		fields = append(fields, comments(fd.Doc)...)
-		field := jen.Id(fd.GoName).Add(typ(fd.Type)).Tag(map[string]string{"json": fd.Name})
+		field := jen.Id(fd.GoName).Add(g.mapped(fd.Type)).Tag(map[string]string{"json": fd.Name})
 		if c := strings.TrimSpace(fd.Comment); c != "" {
 			field.Comment("// " + c)
 		}
@@ -429,27 +471,27 @@ func (g *gen) nodeInterface(n *dsl.Node) {
 	ctx := jen.Id("ctx").Qual(contextPath, "Context")
 	var methods []jen.Code
 	if n.Prep != nil {
-		methods = append(methods, jen.Id("Prep").Params(ctx.Clone(), jen.Id("s").Op("*").Id(store)).Params(typ(n.Prep), jen.Error()))
+		methods = append(methods, jen.Id("Prep").Params(ctx.Clone(), jen.Id("s").Op("*").Id(store)).Params(g.mapped(n.Prep), jen.Error()))
 	}
 	if n.Exec != nil {
 		params := []jen.Code{ctx.Clone()}
 		switch {
 		case n.Batch:
-			params = append(params, jen.Id("item").Add(typ(n.Item())))
+			params = append(params, jen.Id("item").Add(g.mapped(n.Item())))
 		case n.Prep != nil:
-			params = append(params, jen.Id("prep").Add(typ(n.Prep)))
+			params = append(params, jen.Id("prep").Add(g.mapped(n.Prep)))
 		}
-		methods = append(methods, jen.Id("Exec").Params(params...).Params(typ(n.Exec), jen.Error()))
+		methods = append(methods, jen.Id("Exec").Params(params...).Params(g.mapped(n.Exec), jen.Error()))
 	}
 	post := []jen.Code{ctx.Clone(), jen.Id("s").Op("*").Id(store)}
 	if n.Prep != nil {
-		post = append(post, jen.Id("prep").Add(typ(n.Prep)))
+		post = append(post, jen.Id("prep").Add(g.mapped(n.Prep)))
 	}
 	if n.Exec != nil {
 		if n.Batch {
-			post = append(post, jen.Id("exec").Index().Add(typ(n.Exec)))
+			post = append(post, jen.Id("exec").Index().Add(g.mapped(n.Exec)))
 		} else {
-			post = append(post, jen.Id("exec").Add(typ(n.Exec)))
+			post = append(post, jen.Id("exec").Add(g.mapped(n.Exec)))
 		}
 	}
 	if n.Terminal() {

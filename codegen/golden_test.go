@@ -158,27 +158,7 @@ func firstDiff(want, got []byte) string {
 // builds anything under testdata by itself, and a golden that does not
 // compile against the runtime would make every user's build fail.
 func TestGoldenCompiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go vet on a temporary module")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	mod := "module picoflow.test/golden\n\ngo 1.24\n\n" +
-		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
-		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
-	write(t, filepath.Join(dir, "go.mod"), []byte(mod))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "go.sum"), sum)
+	dir, goBin := tempModule(t)
 
 	for _, c := range goldenCases(t) {
 		want := c.file(c.wantName())
@@ -195,14 +175,98 @@ func TestGoldenCompiles(t *testing.T) {
 		}
 	}
 
-	cmd := exec.Command(goBin, "vet", "./...")
-	cmd.Dir = dir
-	// -mod=mod lets go add the requirements the runtime needs to the
-	// temporary go.mod; GOWORK=off keeps a workspace around the temporary
-	// directory out of it.
-	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := goCommand(goBin, dir, "vet", "./...").CombinedOutput(); err != nil {
 		t.Fatalf("go vet of the golden outputs failed: %v\n%s", err, out)
+	}
+}
+
+// tempModule makes an empty module that requires this checkout, for building
+// generated code; it skips the test in -short mode or without go on PATH.
+func tempModule(t *testing.T) (dir, goBin string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a temporary module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	mod := "module picoflow.test/golden\n\ngo 1.24\n\n" +
+		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
+		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
+	write(t, filepath.Join(dir, "go.mod"), []byte(mod))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "go.sum"), sum)
+	return dir, goBin
+}
+
+// goCommand runs go in dir. -mod=mod lets go add the requirements the
+// runtime needs to the temporary go.mod; GOWORK=off keeps a workspace
+// around the temporary directory out of it.
+func goCommand(goBin, dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
+	return cmd
+}
+
+// TestLineDirectives builds a package whose .pico names an undefined type
+// and a misspelled one, and checks that go build reports them at the .pico
+// lines and columns where they were written.
+func TestLineDirectives(t *testing.T) {
+	dir, goBin := tempModule(t)
+	src := `package broken
+
+import "time"
+
+store S {
+    pages []Page
+    delay time.Duraton
+}
+
+node Fetch {
+    prep []string
+    exec Page
+    batch
+}
+
+flow F { start Fetch }
+`
+	m, diags := dsl.Check("broken.pico", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	out, err := Generate(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "broken", "broken.pico.go"), out)
+	got, err := goCommand(goBin, dir, "build", "./broken").CombinedOutput()
+	if err == nil {
+		t.Fatal("go build succeeded with undefined types")
+	}
+	for _, want := range []string{
+		"broken.pico:6:13: undefined: Page",
+		"broken.pico:7:16: undefined: time.Duraton",
+		"broken.pico:12:10: undefined: Page",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("go build output lacks %q:\n%s", want, got)
+		}
+	}
+	// Uses of the types inside run loops are left unmapped, for readable
+	// loops; go build lists the .pico positions first, where a reader starts.
+	lines := strings.Split(string(got), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "broken.pico:") {
+		t.Errorf("the first error is not at a .pico position:\n%s", got)
 	}
 }
 

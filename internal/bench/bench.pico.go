@@ -13,8 +13,8 @@ import (
 
 // Counter is the store; payload makes a checkpoint carry real weight.
 type Counter struct {
-	Count   int    `json:"count"`
-	Payload string `json:"payload"`
+	Count/*line bench.pico:7:12*/ int/*line bench.pico.go:000016:000071*/ `json:"count"`
+	Payload/*line bench.pico:8:12*/ string/*line bench.pico.go:000017:000076*/ `json:"payload"`
 }
 
 // NewCounter returns a Counter with the defaults declared in bench.pico.
@@ -67,9 +67,9 @@ func _() {
 //
 // Tick adds one to the count through all three phases.
 type TickNode interface {
-	Prep(ctx context.Context, s *Counter) (int, error)
-	Exec(ctx context.Context, prep int) (int, error)
-	Post(ctx context.Context, s *Counter, prep int, exec int) (TickAction, error)
+	Prep(ctx context.Context, s *Counter) ( /*line bench.pico:13:9*/ int /*line bench.pico.go:000070:000107*/, error)
+	Exec(ctx context.Context, prep /*line bench.pico:13:9*/ int /*line bench.pico.go:000071:000098*/) ( /*line bench.pico:14:9*/ int /*line bench.pico.go:000071:000167*/, error)
+	Post(ctx context.Context, s *Counter, prep /*line bench.pico:13:9*/ int /*line bench.pico.go:000072:000110*/, exec /*line bench.pico:14:9*/ int /*line bench.pico.go:000072:000182*/) (TickAction, error)
 }
 
 // CheckAction is an outcome of node Check.
@@ -104,8 +104,8 @@ func _() {
 //
 // Check routes on whether the count reached the limit.
 type CheckNode interface {
-	Prep(ctx context.Context, s *Counter) (int, error)
-	Post(ctx context.Context, s *Counter, prep int) (CheckAction, error)
+	Prep(ctx context.Context, s *Counter) ( /*line bench.pico:19:12*/ int /*line bench.pico.go:000107:000108*/, error)
+	Post(ctx context.Context, s *Counter, prep /*line bench.pico:19:12*/ int /*line bench.pico.go:000108:000111*/) (CheckAction, error)
 }
 
 // Count runs flow Count of bench.pico.
