@@ -15,6 +15,7 @@ import (
 
 	"github.com/digital-duck/picoflow-go/codegen"
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/graph"
 )
 
 // Exit statuses.
@@ -34,6 +35,8 @@ Commands:
 
 	generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
 	check    [PATH...]   parse and check .pico files; write nothing
+	graph    [-format mermaid|dot] [-flow NAME] FILE
+	                     print the flows of FILE as a Mermaid or DOT diagram
 	version              print the picoflow and Go versions
 	help     [COMMAND]   print help for picoflow or for a command
 
@@ -80,6 +83,21 @@ Check parses and checks each .pico file, as generate does, and prints every
 problem as FILE:LINE:COL: message, but writes nothing. PATH is as for generate.
 `,
 		run: runCheck,
+	},
+	{
+		name: "graph",
+		help: `usage: picoflow graph [-format mermaid|dot] [-flow NAME] FILE
+
+Graph checks FILE and prints a diagram of its flows: every node, labelled
+edge, * edge (with the actions it covers), end, and each subflow as a nested
+subgraph whose outcomes lead on. Without -flow it draws every flow that no
+other flow uses as a node. Terminal nodes are drawn rounded (Mermaid) or
+with a double border (DOT).
+
+  -format mermaid|dot   the diagram language (default mermaid)
+  -flow NAME            draw only flow NAME
+`,
+		run: runGraph,
 	},
 	{
 		name: "version",
@@ -220,6 +238,36 @@ func runGenerate(c *command, e *env, args []string) int {
 
 // outputName is where the Go code generated from the .pico at path goes.
 func outputName(path string) string { return path + ".go" }
+
+func runGraph(c *command, e *env, args []string) int {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	format := fs.String("format", string(graph.Mermaid), "mermaid or dot")
+	flow := fs.String("flow", "", "the flow to draw")
+	rest, status, ok := c.parseFlags(fs, e, args)
+	if !ok {
+		return status
+	}
+	if len(rest) != 1 {
+		e.errorf("graph takes exactly one .pico file")
+		fmt.Fprint(e.stderr, c.help)
+		return exitUsage
+	}
+	if f := graph.Format(*format); f != graph.Mermaid && f != graph.DOT {
+		e.errorf("unknown -format %q: use mermaid or dot", *format)
+		return exitUsage
+	}
+	units, ok := e.load(rest)
+	if !ok || len(units) != 1 {
+		return exitInput
+	}
+	text, err := graph.Draw(units[0].model, graph.Format(*format), *flow)
+	if err != nil {
+		e.errorf("%v", err)
+		return exitInput
+	}
+	fmt.Fprint(e.stdout, text)
+	return exitOK
+}
 
 func runVersion(c *command, e *env, args []string) int {
 	rest, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)

@@ -434,3 +434,34 @@ func TestGeneratePackage(t *testing.T) {
 		}
 	})
 }
+
+func TestGraph(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"good.pico": goodPico, "bad.pico": badPico})
+	good, bad := filepath.Join(dir, "good.pico"), filepath.Join(dir, "bad.pico")
+
+	code, stdout, stderr := run(t, "graph", good)
+	want := "flowchart TD\n    F_A([\"A\"])\n    F_start((start)) --> F_A\n"
+	if code != 0 || stdout != want || stderr != "" {
+		t.Errorf("graph: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	}
+	if code, stdout, _ := run(t, "graph", "-format", "dot", "-flow", "F", good); code != 0 || !strings.HasPrefix(stdout, "digraph picoflow {\n") {
+		t.Errorf("graph -format dot: exit %d, stdout %q", code, stdout)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"graph"}, 2, "picoflow: graph takes exactly one .pico file\n"},
+		{[]string{"graph", good, good}, 2, "picoflow: graph takes exactly one .pico file\n"},
+		{[]string{"graph", "-format", "svg", good}, 2, "picoflow: unknown -format \"svg\": use mermaid or dot\n"},
+		{[]string{"graph", "-flow", "G", good}, 1, "picoflow: " + good + " has no flow \"G\" (flows: F)\n"},
+		{[]string{"graph", bad}, 1, bad + ":2:16: unknown node \"Missing\"\n"},
+	} {
+		code, stdout, stderr := run(t, tc.args...)
+		if code != tc.code || stdout != "" || !strings.HasPrefix(stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d and stderr starting %q", tc.args, code, stdout, stderr, tc.code, tc.stderr)
+		}
+	}
+}
