@@ -81,7 +81,10 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := g.f.Render(&buf); err != nil {
-		return nil, fmt.Errorf("codegen: %s: %w", g.src, err)
+		// jennifer appends the whole unformatted source to its error; the
+		// first line says what went wrong.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, fmt.Errorf("codegen: %s: %s", g.src, msg)
 	}
 	return restorePositions(groupImports(buf.Bytes()), g.src+".go"), nil
 }

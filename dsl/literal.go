@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // literal checks a default value against its field's type and returns it as
@@ -64,13 +65,21 @@ func number(s string) constant.Value {
 		s = s[1:]
 	}
 	v := constant.MakeFromLiteral(s, token.INT, 0)
-	if v.Kind() == constant.Unknown {
+	// A float needs a point or an exponent: go/constant would also read 08,
+	// which Go rejects as an octal literal, as the float 8.
+	if v.Kind() == constant.Unknown && strings.ContainsAny(s, ".eEpP") && !strings.HasPrefix(s, "0x") && !strings.HasPrefix(s, "0X") || isHexFloat(s) {
 		v = constant.MakeFromLiteral(s, token.FLOAT, 0)
 	}
 	if neg && v.Kind() != constant.Unknown {
 		v = constant.UnaryOp(token.SUB, v, 0)
 	}
 	return v
+}
+
+// isHexFloat reports whether s is a hexadecimal float literal (0x1p-2),
+// whose mantissa may hold an e that is a digit, not an exponent.
+func isHexFloat(s string) bool {
+	return (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")) && strings.ContainsAny(s, "pP")
 }
 
 // intRanges holds the bounds of Go's integer types on 64-bit platforms.

@@ -142,7 +142,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want 0 and usage", args, code, stderr)
 		}
 	}
-	for _, name := range []string{"graph", "fmt", "scaffold", "init"} {
+	for _, name := range []string{"fmt", "scaffold", "init"} {
 		if strings.Contains(usage, name+" ") {
 			t.Errorf("usage lists %s, which does not exist yet", name)
 		}

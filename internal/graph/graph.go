@@ -237,8 +237,10 @@ func (d *dot) node(id, label string, terminal bool) {
 		d.line("%s [label=%s];", dq(id), dq(label))
 	}
 }
-func (d *dot) finish(id string)         { d.line("%s [label=\"end\", shape=doublecircle];", dq(id)) }
-func (d *dot) outcome(id, label string) { d.line("%s [label=%s, shape=oval, style=dashed];", dq(id), dq(label)) }
+func (d *dot) finish(id string) { d.line("%s [label=\"end\", shape=doublecircle];", dq(id)) }
+func (d *dot) outcome(id, label string) {
+	d.line("%s [label=%s, shape=oval, style=dashed];", dq(id), dq(label))
+}
 func (d *dot) edge(from, to, label string) {
 	if label == "" {
 		d.line("%s -> %s;", dq(from), dq(to))
