@@ -154,7 +154,7 @@ func firstDiff(want, got []byte) string {
 }
 
 // TestGoldenCompiles builds every expected output as a package of one
-// temporary module that uses this checkout, and vets it: go tooling never
+// temporary module that uses this checkout, and vets and lints it: go tooling never
 // builds anything under testdata by itself, and a golden that does not
 // compile against the runtime would make every user's build fail.
 func TestGoldenCompiles(t *testing.T) {
@@ -178,7 +178,15 @@ func TestGoldenCompiles(t *testing.T) {
 	if out, err := goCommand(goBin, dir, "vet", "./...").CombinedOutput(); err != nil {
 		t.Fatalf("go vet of the golden outputs failed: %v\n%s", err, out)
 	}
+	// staticcheck at a pinned version, fetched through the module proxy like
+	// any other module: generated code must pass the linter users run.
+	if out, err := goCommand(goBin, dir, "run", staticcheck, "./...").CombinedOutput(); err != nil {
+		t.Fatalf("staticcheck of the golden outputs failed: %v\n%s", err, out)
+	}
 }
+
+// staticcheck is the pinned linter that golden outputs must pass.
+const staticcheck = "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 
 // tempModule makes an empty module that requires this checkout, for building
 // generated code; it skips the test in -short mode or without go on PATH.
