@@ -55,11 +55,16 @@ func TestMaxStepsCountsInnerSteps(t *testing.T) {
 }
 
 func TestNilSubflowRefusedBeforeFirstStep(t *testing.T) {
-	f := compose()
-	f.Plus.Number.Keep = nil
-	c := &Calc{}
-	if err := f.Run(context.Background(), c); !errors.Is(err, runtime.ErrNilNode) || c.Value != 0 {
-		t.Fatalf("err = %v, value %d; want ErrNilNode before any step", err, c.Value)
+	for name, unset := range map[string]func(*Compose){
+		"a node two levels down": func(f *Compose) { f.Plus.Number.Keep = nil },
+		"a subflow field":        func(f *Compose) { f.Plus.Number = nil },
+	} {
+		f := compose()
+		unset(f)
+		c := &Calc{}
+		if err := f.Run(context.Background(), c); !errors.Is(err, runtime.ErrNilNode) || c.Value != 0 {
+			t.Errorf("%s nil: err = %v, value %d; want ErrNilNode before any step", name, err, c.Value)
+		}
 	}
 }
 
