@@ -205,6 +205,10 @@ func (c *checker) importDecl(id *ImportDecl) {
 			c.errorf(c.src.pos(id.Alias.Pos), "import alias %s cannot be used here: store and node types need a package name", imp.Alias)
 			return
 		}
+		if token.IsKeyword(imp.Alias) {
+			c.errorf(c.src.pos(id.Alias.Pos), "import alias %s is a Go keyword", imp.Alias)
+			return
+		}
 	} else if imp.Name = packageName(path); imp.Name == "" {
 		c.errorf(c.src.pos(id.Path.Pos), "cannot tell the package name of %q; give the import an alias", path)
 		return
@@ -349,6 +353,10 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		named := te.Named
 		if named.Second == nil {
 			t.Name = named.First.Value
+			if token.IsKeyword(t.Name) || t.Name == "_" {
+				c.errorf(t.Pos, "%s is not a type name: it is a Go keyword or the blank identifier", t.Name)
+				return nil
+			}
 			if slices.Contains(GeneratedLocals, t.Name) || slices.Contains(generatedImports, t.Name) {
 				c.errorf(t.Pos, "type name %s is used by the generated code; rename the type", t.Name)
 				return nil

@@ -94,6 +94,18 @@ func BenchmarkGenerated(b *testing.B) {
 	bench(b, func(s *Counter) error { return f.Run(ctx, s) })
 }
 
+// The JSON pair gives Tick's Exec a little real work, to show the runtime's
+// cost beside the least a node does.
+func BenchmarkHandWrittenJSON(b *testing.B) {
+	f, ctx := &Count{Tick: tick{encode: true}, Check: check{limit: rounds}}, context.Background()
+	bench(b, func(s *Counter) error { return handWritten(ctx, f, s) })
+}
+
+func BenchmarkGeneratedJSON(b *testing.B) {
+	f, ctx := &Count{Tick: tick{encode: true}, Check: check{limit: rounds}}, context.Background()
+	bench(b, func(s *Counter) error { return f.Run(ctx, s) })
+}
+
 func BenchmarkGeneratedNodeHooks(b *testing.B) {
 	f, ctx := newFlow(), context.Background()
 	steps := 0

@@ -3,12 +3,31 @@ package bench
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
-type tick struct{}
+// tick adds one; with encode set, its Exec also encodes a small JSON
+// message, a stand-in for the least work a real node does.
+type tick struct{ encode bool }
 
 func (tick) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
-func (tick) Exec(_ context.Context, n int) (int, error)      { return n + 1, nil }
+
+func (t tick) Exec(_ context.Context, n int) (int, error) {
+	if t.encode {
+		msg := struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+			N       int    `json:"n"`
+		}{"user", "count one more", n}
+		if _, err := json.Marshal(msg); err != nil {
+			return 0, err
+		}
+	}
+	return n + 1, nil
+}
+
 func (tick) Post(_ context.Context, s *Counter, _ int, n int) (TickAction, error) {
 	s.Count = n
 	return TickNext, nil
