@@ -1,4 +1,3 @@
-// Package codegen turns a checked dsl.Model into Go source.
 package codegen
 
 import (

@@ -1,0 +1,18 @@
+// Package codegen turns a checked [dsl.Model] into the Go source of
+// X.pico.go: the store struct and its constructor, one action type and one
+// interface per node, and one struct per flow whose Run and Resume methods
+// drive the graph on the runtime package.
+//
+// [Generate] is pure: it reads the model and returns bytes, gofmt-formatted
+// and the same for the same input; writing files is the caller's job (the
+// picoflow command writes them atomically, and only when every file of a run
+// generated cleanly). It never reads the .pico syntax tree.
+//
+// The generated code calls the typed node interfaces directly from a
+// `switch` over each flow's members, with no reflection and no map lookups
+// per step. Store fields and node interfaces carry /*line*/ directives, so
+// that go build reports a type the .pico names wrongly at the .pico line and
+// column. The expected output of each case in testdata/golden is checked
+// byte for byte, and compiled, vetted and linted (go test ./codegen;
+// -update rewrites the goldens).
+package codegen
