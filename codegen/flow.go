@@ -24,7 +24,10 @@ func (g *gen) flow(fl *dsl.Flow) {
 	if len(doc) == 0 {
 		doc = []string{fmt.Sprintf("%s runs flow %s of %s.", fl.Name, fl.Name, g.src)}
 	}
-	edges := []string{"Set every field, then call Run. Its edges:", ""}
+	edges := []string{"Set every field, then call Run."}
+	if len(fl.Edges) > 0 {
+		edges = []string{"Set every field, then call Run. Its edges:", ""}
+	}
 	for _, e := range fl.Edges {
 		edges = append(edges, "\t"+edgeText(e))
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -270,11 +272,25 @@ flow F { start Fetch }
 			t.Errorf("go build output lacks %q:\n%s", want, got)
 		}
 	}
-	// Uses of the types inside run loops are left unmapped, for readable
-	// loops; go build lists the .pico positions first, where a reader starts.
 	lines := strings.Split(string(got), "\n")
 	if len(lines) < 2 || !strings.HasPrefix(lines[1], "broken.pico:") {
 		t.Errorf("the first error is not at a .pico position:\n%s", got)
+	}
+	// After the positions block the generated file's own positions resume:
+	// each error there must point at the type it names.
+	gen := strings.Split(string(out), "\n")
+	re := regexp.MustCompile(`broken\.pico\.go:(\d+):(\d+): undefined: (\S+)`)
+	found := re.FindAllStringSubmatch(string(got), -1)
+	if len(found) == 0 {
+		t.Fatalf("no error in the generated file to check positions with:\n%s", got)
+	}
+	for _, f := range found {
+		line, _ := strconv.Atoi(f[1])
+		col, _ := strconv.Atoi(f[2])
+		name := f[3][strings.LastIndex(f[3], ".")+1:]
+		if line > len(gen) || col > len(gen[line-1]) || !strings.HasPrefix(gen[line-1][col-1:], name) {
+			t.Errorf("%s points at %q, which does not hold %s", f[0], gen[min(line, len(gen))-1], name)
+		}
 	}
 }
 

@@ -11,12 +11,27 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types triage.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line triage.pico:7:12*/ string
+	_/*line triage.pico:8:12*/ string
+	_/*line triage.pico:9:12*/ string
+	_/*line triage.pico:10:12*/ int
+	_/*line triage.pico:15:12*/ string
+	_/*line triage.pico:16:12*/ string
+	_/*line triage.pico:27:19*/ string
+	_/*line triage.pico:27:32*/ string
+}
+
+//line triage.pico.go:000028:1
+
 // Ticket is one customer message on its way through triage.
 type Ticket struct {
-	Message/*line triage.pico:7:12*/ string/*line triage.pico.go:000016:000078*/ `json:"message"`
-	Topic/*line triage.pico:8:12*/ string/*line triage.pico.go:000017:000076*/ `json:"topic"`
-	Reply/*line triage.pico:9:12*/ string/*line triage.pico.go:000018:000076*/ `json:"reply"`
-	BugID/*line triage.pico:10:12*/ int/*line triage.pico.go:000019:000074*/ `json:"bug_id"`
+	Message string `json:"message"`
+	Topic   string `json:"topic"`
+	Reply   string `json:"reply"`
+	BugID   int    `json:"bug_id"`
 }
 
 // NewTicket returns a Ticket with the defaults declared in triage.pico.
@@ -93,9 +108,9 @@ func _() {
 //
 // Classify finds the topic of the message from its words.
 type ClassifyNode interface {
-	Prep(ctx context.Context, s *Ticket) ( /*line triage.pico:15:12*/ string /*line triage.pico.go:000096:000112*/, error)
-	Exec(ctx context.Context, prep /*line triage.pico:15:12*/ string /*line triage.pico.go:000097:000104*/) ( /*line triage.pico:16:12*/ string /*line triage.pico.go:000097:000179*/, error)
-	Post(ctx context.Context, s *Ticket, prep /*line triage.pico:15:12*/ string /*line triage.pico.go:000098:000115*/, exec /*line triage.pico:16:12*/ string /*line triage.pico.go:000098:000193*/) (ClassifyAction, error)
+	Prep(ctx context.Context, s *Ticket) (string, error)
+	Exec(ctx context.Context, prep string) (string, error)
+	Post(ctx context.Context, s *Ticket, prep string, exec string) (ClassifyAction, error)
 }
 
 // RefundNode implements node Refund of triage.pico.
@@ -142,9 +157,9 @@ type FileBugNode interface {
 //
 // Answer writes a reply from the topic.
 type AnswerNode interface {
-	Prep(ctx context.Context, s *Ticket) ( /*line triage.pico:27:19*/ string /*line triage.pico.go:000145:000112*/, error)
-	Exec(ctx context.Context, prep /*line triage.pico:27:19*/ string /*line triage.pico.go:000146:000104*/) ( /*line triage.pico:27:32*/ string /*line triage.pico.go:000146:000179*/, error)
-	Post(ctx context.Context, s *Ticket, prep /*line triage.pico:27:19*/ string /*line triage.pico.go:000147:000115*/, exec /*line triage.pico:27:32*/ string /*line triage.pico.go:000147:000193*/) error
+	Prep(ctx context.Context, s *Ticket) (string, error)
+	Exec(ctx context.Context, prep string) (string, error)
+	Post(ctx context.Context, s *Ticket, prep string, exec string) error
 }
 
 // EscalateNode implements node Escalate of triage.pico.

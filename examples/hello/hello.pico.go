@@ -10,10 +10,21 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types hello.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line hello.pico:6:13*/ string
+	_/*line hello.pico:7:13*/ string
+	_/*line hello.pico:12:9*/ string
+	_/*line hello.pico:13:9*/ string
+}
+
+//line hello.pico.go:000023:1
+
 // Greeting is the store: the name to greet and the greeting made for it.
 type Greeting struct {
-	Name/*line hello.pico:6:13*/ string/*line hello.pico.go:000015:000073*/ `json:"name"`
-	Greeting/*line hello.pico:7:13*/ string/*line hello.pico.go:000016:000077*/ `json:"greeting"`
+	Name     string `json:"name"`
+	Greeting string `json:"greeting"`
 }
 
 // NewGreeting returns a Greeting with the defaults declared in hello.pico.
@@ -45,14 +56,14 @@ func (s *Greeting) reportWrites(r *runtime.Run, old *Greeting) {
 //
 // Greet reads the name, makes the greeting, and stores it.
 type GreetNode interface {
-	Prep(ctx context.Context, s *Greeting) ( /*line hello.pico:12:9*/ string /*line hello.pico.go:000048:000111*/, error)
-	Exec(ctx context.Context, prep /*line hello.pico:12:9*/ string /*line hello.pico.go:000049:000101*/) ( /*line hello.pico:13:9*/ string /*line hello.pico.go:000049:000173*/, error)
-	Post(ctx context.Context, s *Greeting, prep /*line hello.pico:12:9*/ string /*line hello.pico.go:000050:000114*/, exec /*line hello.pico:13:9*/ string /*line hello.pico.go:000050:000189*/) error
+	Prep(ctx context.Context, s *Greeting) (string, error)
+	Exec(ctx context.Context, prep string) (string, error)
+	Post(ctx context.Context, s *Greeting, prep string, exec string) error
 }
 
 // Hello greets once: Greet is terminal, so the flow finishes after it.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Hello struct {
 	Greet GreetNode
 }

@@ -11,10 +11,22 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types bench.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line bench.pico:7:12*/ int
+	_/*line bench.pico:8:12*/ string
+	_/*line bench.pico:13:9*/ int
+	_/*line bench.pico:14:9*/ int
+	_/*line bench.pico:19:12*/ int
+}
+
+//line bench.pico.go:000025:1
+
 // Counter is the store; payload makes a checkpoint carry real weight.
 type Counter struct {
-	Count/*line bench.pico:7:12*/ int/*line bench.pico.go:000016:000071*/ `json:"count"`
-	Payload/*line bench.pico:8:12*/ string/*line bench.pico.go:000017:000076*/ `json:"payload"`
+	Count   int    `json:"count"`
+	Payload string `json:"payload"`
 }
 
 // NewCounter returns a Counter with the defaults declared in bench.pico.
@@ -67,9 +79,9 @@ func _() {
 //
 // Tick adds one to the count through all three phases.
 type TickNode interface {
-	Prep(ctx context.Context, s *Counter) ( /*line bench.pico:13:9*/ int /*line bench.pico.go:000070:000107*/, error)
-	Exec(ctx context.Context, prep /*line bench.pico:13:9*/ int /*line bench.pico.go:000071:000098*/) ( /*line bench.pico:14:9*/ int /*line bench.pico.go:000071:000167*/, error)
-	Post(ctx context.Context, s *Counter, prep /*line bench.pico:13:9*/ int /*line bench.pico.go:000072:000110*/, exec /*line bench.pico:14:9*/ int /*line bench.pico.go:000072:000182*/) (TickAction, error)
+	Prep(ctx context.Context, s *Counter) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Counter, prep int, exec int) (TickAction, error)
 }
 
 // CheckAction is an outcome of node Check.
@@ -104,8 +116,8 @@ func _() {
 //
 // Check routes on whether the count reached the limit.
 type CheckNode interface {
-	Prep(ctx context.Context, s *Counter) ( /*line bench.pico:19:12*/ int /*line bench.pico.go:000107:000108*/, error)
-	Post(ctx context.Context, s *Counter, prep /*line bench.pico:19:12*/ int /*line bench.pico.go:000108:000111*/) (CheckAction, error)
+	Prep(ctx context.Context, s *Counter) (int, error)
+	Post(ctx context.Context, s *Counter, prep int) (CheckAction, error)
 }
 
 // Count runs flow Count of bench.pico.

@@ -12,10 +12,24 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types nested.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line nested.pico:7:10*/ int
+	_/*line nested.pico:8:10*/ string
+	_/*line nested.pico:15:19*/ int
+	_/*line nested.pico:15:29*/ int
+	_/*line nested.pico:16:19*/ int
+	_/*line nested.pico:16:29*/ int
+	_/*line nested.pico:19:19*/ int
+}
+
+//line nested.pico.go:000028:1
+
 // Calc is the store every level reads and writes.
 type Calc struct {
-	Value/*line nested.pico:7:10*/ int/*line nested.pico.go:000017:000073*/ `json:"value"`
-	Path/*line nested.pico:8:10*/ string/*line nested.pico.go:000018:000075*/ `json:"path"`
+	Value int    `json:"value"`
+	Path  string `json:"path"`
 }
 
 // NewCalc returns a Calc with the defaults declared in nested.pico.
@@ -128,17 +142,17 @@ func _() {
 
 // AddTenNode implements node AddTen of nested.pico.
 type AddTenNode interface {
-	Prep(ctx context.Context, s *Calc) ( /*line nested.pico:15:19*/ int /*line nested.pico.go:000131:000107*/, error)
-	Exec(ctx context.Context, prep /*line nested.pico:15:19*/ int /*line nested.pico.go:000132:000101*/) ( /*line nested.pico:15:29*/ int /*line nested.pico.go:000132:000173*/, error)
-	Post(ctx context.Context, s *Calc, prep /*line nested.pico:15:19*/ int /*line nested.pico.go:000133:000110*/, exec /*line nested.pico:15:29*/ int /*line nested.pico.go:000133:000185*/) (AddTenAction, error)
+	Prep(ctx context.Context, s *Calc) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Calc, prep int, exec int) (AddTenAction, error)
 }
 
 // DoubleNode implements node Double of nested.pico.
 // Double is terminal: after its Post the flow finishes.
 type DoubleNode interface {
-	Prep(ctx context.Context, s *Calc) ( /*line nested.pico:16:19*/ int /*line nested.pico.go:000139:000107*/, error)
-	Exec(ctx context.Context, prep /*line nested.pico:16:19*/ int /*line nested.pico.go:000140:000101*/) ( /*line nested.pico:16:29*/ int /*line nested.pico.go:000140:000173*/, error)
-	Post(ctx context.Context, s *Calc, prep /*line nested.pico:16:19*/ int /*line nested.pico.go:000141:000110*/, exec /*line nested.pico:16:29*/ int /*line nested.pico.go:000141:000185*/) error
+	Prep(ctx context.Context, s *Calc) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Calc, prep int, exec int) error
 }
 
 // DecideAction is an outcome of node Decide.
@@ -173,8 +187,8 @@ func _() {
 //
 // Decide picks an outcome for Inner from the value.
 type DecideNode interface {
-	Prep(ctx context.Context, s *Calc) ( /*line nested.pico:19:19*/ int /*line nested.pico.go:000176:000107*/, error)
-	Post(ctx context.Context, s *Calc, prep /*line nested.pico:19:19*/ int /*line nested.pico.go:000177:000110*/) (DecideAction, error)
+	Prep(ctx context.Context, s *Calc) (int, error)
+	Post(ctx context.Context, s *Calc, prep int) (DecideAction, error)
 }
 
 // PathANode implements node PathA of nested.pico.

@@ -12,14 +12,34 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types retries.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line retries.pico:7:12*/ string
+	_/*line retries.pico:8:12*/ []int
+	_/*line retries.pico:9:12*/ []int
+	_/*line retries.pico:10:12*/ int
+	_/*line retries.pico:11:12*/ []int
+	_/*line retries.pico:12:12*/ []int
+	_/*line retries.pico:17:13*/ string
+	_/*line retries.pico:25:13*/ string
+	_/*line retries.pico:31:13*/ string
+	_/*line retries.pico:37:10*/ [][]int
+	_/*line retries.pico:38:10*/ int
+	_/*line retries.pico:44:13*/ []int
+	_/*line retries.pico:45:13*/ int
+}
+
+//line retries.pico.go:000034:1
+
 // Job is the store of every scenario.
 type Job struct {
-	Result/*line retries.pico:7:12*/ string/*line retries.pico.go:000017:000079*/ `json:"result"`
-	Numbers/*line retries.pico:8:12*/ []int/*line retries.pico.go:000018:000079*/ `json:"numbers"`
-	Sums/*line retries.pico:9:12*/ []int/*line retries.pico.go:000019:000076*/ `json:"sums"`
-	Total/*line retries.pico:10:12*/ int/*line retries.pico.go:000020:000076*/ `json:"total"`
-	Items/*line retries.pico:11:12*/ []int/*line retries.pico.go:000021:000078*/ `json:"items"`
-	Outputs/*line retries.pico:12:12*/ []int/*line retries.pico.go:000022:000080*/ `json:"outputs"`
+	Result  string `json:"result"`
+	Numbers []int  `json:"numbers"`
+	Sums    []int  `json:"sums"`
+	Total   int    `json:"total"`
+	Items   []int  `json:"items"`
+	Outputs []int  `json:"outputs"`
 }
 
 // NewJob returns a Job with the defaults declared in retries.pico.
@@ -66,8 +86,8 @@ func (s *Job) reportWrites(r *runtime.Run, old *Job) {
 //
 // Flaky fails until its third attempt.
 type FlakyNode interface {
-	Exec(ctx context.Context) ( /*line retries.pico:17:13*/ string /*line retries.pico.go:000069:000103*/, error)
-	Post(ctx context.Context, s *Job, exec /*line retries.pico:17:13*/ string /*line retries.pico.go:000070:000114*/) error
+	Exec(ctx context.Context) (string, error)
+	Post(ctx context.Context, s *Job, exec string) error
 }
 
 // BrokenNode implements node Broken of retries.pico.
@@ -76,8 +96,8 @@ type FlakyNode interface {
 //
 // Broken never succeeds.
 type BrokenNode interface {
-	Exec(ctx context.Context) ( /*line retries.pico:25:13*/ string /*line retries.pico.go:000079:000103*/, error)
-	Post(ctx context.Context, s *Job, exec /*line retries.pico:25:13*/ string /*line retries.pico.go:000080:000114*/) error
+	Exec(ctx context.Context) (string, error)
+	Post(ctx context.Context, s *Job, exec string) error
 }
 
 // RescuedNode implements node Rescued of retries.pico.
@@ -86,8 +106,8 @@ type BrokenNode interface {
 //
 // Rescued fails both attempts and falls back.
 type RescuedNode interface {
-	Exec(ctx context.Context) ( /*line retries.pico:31:13*/ string /*line retries.pico.go:000089:000103*/, error)
-	Post(ctx context.Context, s *Job, exec /*line retries.pico:31:13*/ string /*line retries.pico.go:000090:000114*/) error
+	Exec(ctx context.Context) (string, error)
+	Post(ctx context.Context, s *Job, exec string) error
 }
 
 // ChunksNode implements node Chunks of retries.pico.
@@ -96,9 +116,9 @@ type RescuedNode interface {
 //
 // Chunks sums each chunk of ten numbers.
 type ChunksNode interface {
-	Prep(ctx context.Context, s *Job) ( /*line retries.pico:37:10*/ [][]int /*line retries.pico.go:000099:000112*/, error)
-	Exec(ctx context.Context, item /*line retries.pico:37:12*/ []int /*line retries.pico.go:000100:000105*/) ( /*line retries.pico:38:10*/ int /*line retries.pico.go:000100:000179*/, error)
-	Post(ctx context.Context, s *Job, prep /*line retries.pico:37:10*/ [][]int /*line retries.pico.go:000101:000115*/, exec [] /*line retries.pico:38:10*/ int /*line retries.pico.go:000101:000195*/) error
+	Prep(ctx context.Context, s *Job) ([][]int, error)
+	Exec(ctx context.Context, item []int) (int, error)
+	Post(ctx context.Context, s *Job, prep [][]int, exec []int) error
 }
 
 // SlowNode implements node Slow of retries.pico.
@@ -107,14 +127,14 @@ type ChunksNode interface {
 //
 // Slow takes 50ms per item, at most ten at once.
 type SlowNode interface {
-	Prep(ctx context.Context, s *Job) ( /*line retries.pico:44:13*/ []int /*line retries.pico.go:000110:000110*/, error)
-	Exec(ctx context.Context, item /*line retries.pico:44:15*/ int /*line retries.pico.go:000111:000103*/) ( /*line retries.pico:45:13*/ int /*line retries.pico.go:000111:000177*/, error)
-	Post(ctx context.Context, s *Job, prep /*line retries.pico:44:13*/ []int /*line retries.pico.go:000112:000113*/, exec [] /*line retries.pico:45:13*/ int /*line retries.pico.go:000112:000193*/) error
+	Prep(ctx context.Context, s *Job) ([]int, error)
+	Exec(ctx context.Context, item int) (int, error)
+	Post(ctx context.Context, s *Job, prep []int, exec []int) error
 }
 
 // Retry runs flow Retry of retries.pico.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Retry struct {
 	Flaky FlakyNode
 }
@@ -219,7 +239,7 @@ func (f *Retry) run(ctx context.Context, r *runtime.Run, s *Job, from string) (e
 
 // Fail runs flow Fail of retries.pico.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Fail struct {
 	Broken BrokenNode
 }
@@ -324,7 +344,7 @@ func (f *Fail) run(ctx context.Context, r *runtime.Run, s *Job, from string) (er
 
 // Fallback runs flow Fallback of retries.pico.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Fallback struct {
 	Rescued RescuedNode
 }
@@ -429,7 +449,7 @@ func (f *Fallback) run(ctx context.Context, r *runtime.Run, s *Job, from string)
 
 // Sum runs flow Sum of retries.pico.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Sum struct {
 	Chunks ChunksNode
 }
@@ -533,7 +553,7 @@ func (f *Sum) run(ctx context.Context, r *runtime.Run, s *Job, from string) (err
 
 // Parallel runs flow Parallel of retries.pico.
 //
-// Set every field, then call Run. Its edges:
+// Set every field, then call Run.
 type Parallel struct {
 	Slow SlowNode
 }

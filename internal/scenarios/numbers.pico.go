@@ -11,9 +11,29 @@ import (
 	"github.com/digital-duck/picoflow-go/runtime"
 )
 
+// The types numbers.pico names, each at the line and column where the .pico
+// writes it, so that go build reports a wrong one there.
+type _ struct {
+	_/*line numbers.pico:7:12*/ int
+	_/*line numbers.pico:15:9*/ int
+	_/*line numbers.pico:16:9*/ bool
+	_/*line numbers.pico:21:19*/ int
+	_/*line numbers.pico:21:29*/ int
+	_/*line numbers.pico:22:22*/ int
+	_/*line numbers.pico:22:32*/ int
+	_/*line numbers.pico:23:21*/ int
+	_/*line numbers.pico:23:31*/ int
+	_/*line numbers.pico:24:18*/ int
+	_/*line numbers.pico:24:28*/ int
+	_/*line numbers.pico:25:19*/ int
+	_/*line numbers.pico:25:29*/ int
+}
+
+//line numbers.pico.go:000033:1
+
 // Numbers holds the value every node reads and changes.
 type Numbers struct {
-	Current /*line numbers.pico:7:12*/ int /*line numbers.pico.go:000016:000079*/ `json:"current"`
+	Current int `json:"current"`
 }
 
 // NewNumbers returns a Numbers with the defaults declared in numbers.pico.
@@ -98,9 +118,9 @@ func _() {
 //
 // Check routes on the sign of the current value.
 type CheckNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:15:9*/ int /*line numbers.pico.go:000101:000111*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:15:9*/ int /*line numbers.pico.go:000102:000102*/) ( /*line numbers.pico:16:9*/ bool /*line numbers.pico.go:000102:000176*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:15:9*/ int /*line numbers.pico.go:000103:000114*/, exec /*line numbers.pico:16:9*/ bool /*line numbers.pico.go:000103:000191*/) (CheckAction, error)
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (bool, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec bool) (CheckAction, error)
 }
 
 // AddTenNode implements node AddTen of numbers.pico.
@@ -108,17 +128,17 @@ type CheckNode interface {
 //
 // Adding nodes: Prep reads the value, Exec adds, Post stores the sum.
 type AddTenNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:21:19*/ int /*line numbers.pico.go:000111:000112*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:21:19*/ int /*line numbers.pico.go:000112:000103*/) ( /*line numbers.pico:21:29*/ int /*line numbers.pico.go:000112:000177*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:21:19*/ int /*line numbers.pico.go:000113:000115*/, exec /*line numbers.pico:21:29*/ int /*line numbers.pico.go:000113:000192*/) error
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec int) error
 }
 
 // SubTwentyNode implements node SubTwenty of numbers.pico.
 // SubTwenty is terminal: after its Post the flow finishes.
 type SubTwentyNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:22:22*/ int /*line numbers.pico.go:000119:000112*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:22:22*/ int /*line numbers.pico.go:000120:000103*/) ( /*line numbers.pico:22:32*/ int /*line numbers.pico.go:000120:000177*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:22:22*/ int /*line numbers.pico.go:000121:000115*/, exec /*line numbers.pico:22:32*/ int /*line numbers.pico.go:000121:000192*/) error
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec int) error
 }
 
 // SubThreeAction is an outcome of node SubThree.
@@ -147,9 +167,9 @@ func _() {
 
 // SubThreeNode implements node SubThree of numbers.pico.
 type SubThreeNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:23:21*/ int /*line numbers.pico.go:000150:000112*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:23:21*/ int /*line numbers.pico.go:000151:000103*/) ( /*line numbers.pico:23:31*/ int /*line numbers.pico.go:000151:000177*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:23:21*/ int /*line numbers.pico.go:000152:000115*/, exec /*line numbers.pico:23:31*/ int /*line numbers.pico.go:000152:000192*/) (SubThreeAction, error)
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec int) (SubThreeAction, error)
 }
 
 // FirstAction is an outcome of node First.
@@ -178,17 +198,17 @@ func _() {
 
 // FirstNode implements node First of numbers.pico.
 type FirstNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:24:18*/ int /*line numbers.pico.go:000181:000112*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:24:18*/ int /*line numbers.pico.go:000182:000103*/) ( /*line numbers.pico:24:28*/ int /*line numbers.pico.go:000182:000177*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:24:18*/ int /*line numbers.pico.go:000183:000115*/, exec /*line numbers.pico:24:28*/ int /*line numbers.pico.go:000183:000192*/) (FirstAction, error)
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec int) (FirstAction, error)
 }
 
 // SecondNode implements node Second of numbers.pico.
 // Second is terminal: after its Post the flow finishes.
 type SecondNode interface {
-	Prep(ctx context.Context, s *Numbers) ( /*line numbers.pico:25:19*/ int /*line numbers.pico.go:000189:000112*/, error)
-	Exec(ctx context.Context, prep /*line numbers.pico:25:19*/ int /*line numbers.pico.go:000190:000103*/) ( /*line numbers.pico:25:29*/ int /*line numbers.pico.go:000190:000177*/, error)
-	Post(ctx context.Context, s *Numbers, prep /*line numbers.pico:25:19*/ int /*line numbers.pico.go:000191:000115*/, exec /*line numbers.pico:25:29*/ int /*line numbers.pico.go:000191:000192*/) error
+	Prep(ctx context.Context, s *Numbers) (int, error)
+	Exec(ctx context.Context, prep int) (int, error)
+	Post(ctx context.Context, s *Numbers, prep int, exec int) error
 }
 
 // DoneNode implements node Done of numbers.pico.
