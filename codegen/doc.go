@@ -10,9 +10,10 @@
 //
 // The generated code calls the typed node interfaces directly from a
 // `switch` over each flow's members, with no reflection and no map lookups
-// per step. Store fields and node interfaces carry /*line*/ directives, so
-// that go build reports a type the .pico names wrongly at the .pico line and
-// column. The expected output of each case in testdata/golden is checked
+// per step. Right after the imports, a struct of blank fields names every
+// type the .pico writes, each behind a /*line*/ directive with its .pico
+// position, so that go build reports a type the .pico names wrongly at the
+// .pico line and column, before anything else. The expected output of each case in testdata/golden is checked
 // byte for byte, and compiled, vetted and linted (go test ./codegen;
 // -update rewrites the goldens).
 package codegen
