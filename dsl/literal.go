@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"go/constant"
+	"go/scanner"
 	"go/token"
 	"math"
 	"strconv"
@@ -58,28 +59,26 @@ func (c *checker) literal(le *LitExpr, t *Type) *Literal {
 }
 
 // number parses a Go integer or floating-point literal with an optional
-// leading minus; the result is Unknown when it is neither.
+// leading minus; the result is Unknown when it is neither. go/scanner
+// decides what is a literal, so exactly Go's syntax is accepted (08 and
+// 00p00 are not).
 func number(s string) constant.Value {
-	neg := len(s) > 0 && s[0] == '-'
+	neg := strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]
 	}
-	v := constant.MakeFromLiteral(s, token.INT, 0)
-	// A float needs a point or an exponent: go/constant would also read 08,
-	// which Go rejects as an octal literal, as the float 8.
-	if v.Kind() == constant.Unknown && strings.ContainsAny(s, ".eEpP") && !strings.HasPrefix(s, "0x") && !strings.HasPrefix(s, "0X") || isHexFloat(s) {
-		v = constant.MakeFromLiteral(s, token.FLOAT, 0)
+	var sc scanner.Scanner
+	bad := false
+	sc.Init(token.NewFileSet().AddFile("", -1, len(s)), []byte(s), func(token.Position, string) { bad = true }, 0)
+	_, tok, lit := sc.Scan()
+	if bad || lit != s || (tok != token.INT && tok != token.FLOAT) {
+		return constant.MakeUnknown()
 	}
+	v := constant.MakeFromLiteral(s, tok, 0)
 	if neg && v.Kind() != constant.Unknown {
 		v = constant.UnaryOp(token.SUB, v, 0)
 	}
 	return v
-}
-
-// isHexFloat reports whether s is a hexadecimal float literal (0x1p-2),
-// whose mantissa may hold an e that is a digit, not an exponent.
-func isHexFloat(s string) bool {
-	return (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")) && strings.ContainsAny(s, "pP")
 }
 
 // intRanges holds the bounds of Go's integer types on 64-bit platforms.
