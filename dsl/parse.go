@@ -26,7 +26,7 @@ var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Arrow", Pattern: `->`},
 	{Name: "Punct", Pattern: `[{}\[\]*.,=-]`},
 	{Name: "Newline", Pattern: `\n`},
-	{Name: "Whitespace", Pattern: `[ \t\r\x{FEFF}]+`}, // a byte order mark is blank, as in Go
+	{Name: "Whitespace", Pattern: `[ \t\r\x{FEFF}]+`}, // a leading byte order mark is blank, as in Go
 	{Name: "Other", Pattern: `.`},
 })
 
@@ -103,6 +103,15 @@ func (s *source) parse() (*File, *Diagnostic) {
 	}
 	if i := bytes.IndexByte(s.src, 0); i >= 0 {
 		return nil, &Diagnostic{Pos: s.offsetPos(i), Msg: "invalid NUL character"}
+	}
+	// As in Go, a byte order mark may only start the file: elsewhere, in a
+	// string or a comment, it would be carried into Go that does not compile.
+	bom, start := []byte("\uFEFF"), 0
+	if bytes.HasPrefix(s.src, bom) {
+		start = len(bom)
+	}
+	if i := bytes.Index(s.src[start:], bom); i >= 0 {
+		return nil, &Diagnostic{Pos: s.offsetPos(start + i), Msg: "invalid byte order mark: it may only start the file"}
 	}
 	if d := s.scan(); d != nil {
 		return nil, d
