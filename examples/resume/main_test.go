@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/digital-duck/picoflow-go/runtime"
+)
+
+const wantResult = "50 items, chain lengths sum to 1066, longest: item 27 with 111 steps\n"
+
+// crashDirEnv tells a re-executed test binary to be the child that runs
+// the job with checkpoints into that directory and crashes after step 20.
+const crashDirEnv = "PICOFLOW_RESUME_CRASH_DIR"
+
+// runJob runs the job in-process and returns what it printed on stdout and
+// on stderr, with dir written as DIR.
+func runJob(t *testing.T, o options) (out, log string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, o); err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), strings.ReplaceAll(stderr.String(), o.dir, "DIR")
+}
+
+func checkpoints(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "step_*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestUninterrupted(t *testing.T) {
+	dir := t.TempDir()
+	out, log := runJob(t, options{dir: dir})
+	if out != wantResult {
+		t.Errorf("printed %q, want %q", out, wantResult)
+	}
+	if want := "saving checkpoints in DIR\nran steps 1 to 51\n"; log != want {
+		t.Errorf("logged %q, want %q", log, want)
+	}
+	if n := len(checkpoints(t, dir)); n != 51 {
+		t.Errorf("%d checkpoints, want one per step: 51", n)
+	}
+}
+
+// TestCrashChild is the child process; it does nothing in a normal run.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("runs only as the child of TestCrashThenResume")
+	}
+	err := run(context.Background(), os.Stdout, os.Stderr, options{dir: dir, crashAfter: 20})
+	t.Fatalf("run returned (error %v) instead of crashing after step 20", err)
+}
+
+// TestCrashThenResume crashes a run in a child process after step 20, then
+// resumes it here: it runs the remaining steps and prints exactly what an
+// uninterrupted run prints. Resuming once more runs no step.
+func TestCrashThenResume(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("child ended with %v, want exit status 3\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	wantLog := "saving checkpoints in DIR\ncrashing after step 20; continue with -resume\n"
+	if log := strings.ReplaceAll(stderr.String(), dir, "DIR"); stdout.Len() != 0 || log != wantLog {
+		t.Errorf("child printed %q and logged %q, want nothing and %q", stdout.String(), log, wantLog)
+	}
+
+	cp, err := runtime.LatestCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Step != 20 || cp.Node != "Process" || cp.Next != "Process" || len(checkpoints(t, dir)) != 20 {
+		t.Fatalf("latest checkpoint: step %d, node %q, next %q, of %d; want step 20 of Process, next Process, of 20",
+			cp.Step, cp.Node, cp.Next, len(checkpoints(t, dir)))
+	}
+
+	out, log := runJob(t, options{dir: dir, resume: true})
+	if out != wantResult {
+		t.Errorf("resumed run printed %q, want the uninterrupted %q", out, wantResult)
+	}
+	if want := "resuming from DIR after step 20 (Process)\nran steps 21 to 51\n"; log != want {
+		t.Errorf("resumed run logged %q, want %q", log, want)
+	}
+	if n := len(checkpoints(t, dir)); n != 51 {
+		t.Errorf("%d checkpoints after resuming, want 51", n)
+	}
+
+	out, log = runJob(t, options{dir: dir, resume: true})
+	if out != wantResult {
+		t.Errorf("resuming the finished run printed %q, want %q", out, wantResult)
+	}
+	if want := "resuming from DIR after step 51 (Report)\nthe run had finished: no step ran\n"; log != want {
+		t.Errorf("resuming the finished run logged %q, want %q", log, want)
+	}
+	if n := len(checkpoints(t, dir)); n != 51 {
+		t.Errorf("%d checkpoints after resuming the finished run, want still 51", n)
+	}
+}
+
+func TestResumeWithoutCheckpointStartsAfresh(t *testing.T) {
+	out, log := runJob(t, options{dir: t.TempDir(), resume: true})
+	if out != wantResult {
+		t.Errorf("printed %q, want %q", out, wantResult)
+	}
+	if want := "no checkpoint in DIR: starting afresh\nsaving checkpoints in DIR\nran steps 1 to 51\n"; log != want {
+		t.Errorf("logged %q, want %q", log, want)
+	}
+}
+
+// TestFreshRunRemovesOldCheckpoints: a checkpoint left from an earlier run
+// further along must not pass for the new run's latest; other files stay.
+func TestFreshRunRemovesOldCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{"step_099_Process.json": "{}", "notes.txt": "mine"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, log := runJob(t, options{dir: dir})
+	if want := "removed the checkpoint of an earlier run\nsaving checkpoints in DIR\nran steps 1 to 51\n"; out != wantResult || log != want {
+		t.Errorf("printed %q and logged %q, want %q and %q", out, log, wantResult, want)
+	}
+	if cp, err := runtime.LatestCheckpoint(dir); err != nil || cp.Step != 51 {
+		t.Errorf("latest checkpoint %+v (err %v), want step 51", cp, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Errorf("a file that is not a checkpoint was removed: %v", err)
+	}
+}
+
+func TestCanceledRunCanBeResumed(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel from inside the run, once step 5 is saved.
+	saver := runtime.Dir(dir)
+	j := NewJob()
+	err := (&Collatz{Process: process{}, Report: report{}}).Run(ctx, j,
+		runtime.WithCheckpoints(saver),
+		runtime.WithHooks(runtime.Hooks{NodeEnd: func(e runtime.NodeEvent) {
+			if e.Step == 5 {
+				cancel()
+			}
+		}}))
+	if !errors.Is(err, context.Canceled) || j.Done != 5 {
+		t.Fatalf("err = %v after %d items, want context.Canceled after 5", err, j.Done)
+	}
+	out, log := runJob(t, options{dir: dir, resume: true})
+	if want := "resuming from DIR after step 5 (Process)\nran steps 6 to 51\n"; out != wantResult || log != want {
+		t.Errorf("printed %q and logged %q, want %q and %q", out, log, wantResult, want)
+	}
+}
