@@ -397,14 +397,14 @@ func (g *gen) storeWrites() {
 		).Block(report...))
 }
 
-// comparable are the predeclared types whose values == compares fully.
-var comparable = map[string]bool{
+// basicComparable are the predeclared types whose values == compares fully.
+var basicComparable = map[string]bool{
 	"bool": true, "byte": true, "complex64": true, "complex128": true, "float32": true, "float64": true,
 	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "rune": true, "string": true,
 	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
-func basic(t *dsl.Type) bool { return t.Kind == dsl.NamedType && t.Pkg == nil && comparable[t.Name] }
+func basic(t *dsl.Type) bool { return t.Kind == dsl.NamedType && t.Pkg == nil && basicComparable[t.Name] }
 
 // changed is the condition that a field of type t differs between cur and
 // old: == where the .pico shows the type is comparable (a pointer compares
