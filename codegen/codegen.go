@@ -404,7 +404,9 @@ var basicComparable = map[string]bool{
 	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
-func basic(t *dsl.Type) bool { return t.Kind == dsl.NamedType && t.Pkg == nil && basicComparable[t.Name] }
+func basic(t *dsl.Type) bool {
+	return t.Kind == dsl.NamedType && t.Pkg == nil && basicComparable[t.Name]
+}
 
 // changed is the condition that a field of type t differs between cur and
 // old: == where the .pico shows the type is comparable (a pointer compares
