@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of the golden cases in testdata/golden")
@@ -160,7 +160,7 @@ func firstDiff(want, got []byte) string {
 // builds anything under testdata by itself, and a golden that does not
 // compile against the runtime would make every user's build fail.
 func TestGoldenCompiles(t *testing.T) {
-	dir, goBin := tempModule(t)
+	dir := testmod.New(t, "picoflow.test/golden")
 
 	for _, c := range goldenCases(t) {
 		want := c.file(c.wantName())
@@ -169,20 +169,20 @@ func TestGoldenCompiles(t *testing.T) {
 			continue
 		}
 		pkgDir := filepath.Join(dir, c.name)
-		write(t, filepath.Join(pkgDir, c.wantName()), want.Data)
+		testmod.Write(t, filepath.Join(pkgDir, c.wantName()), want.Data)
 		for _, f := range c.ar.Files {
 			if strings.HasSuffix(f.Name, ".go") && f.Name != c.wantName() {
-				write(t, filepath.Join(pkgDir, f.Name), f.Data)
+				testmod.Write(t, filepath.Join(pkgDir, f.Name), f.Data)
 			}
 		}
 	}
 
-	if out, err := goCommand(goBin, dir, "vet", "./...").CombinedOutput(); err != nil {
+	if out, err := testmod.Go(dir, "vet", "./...").CombinedOutput(); err != nil {
 		t.Fatalf("go vet of the golden outputs failed: %v\n%s", err, out)
 	}
 	// staticcheck at a pinned version, fetched through the module proxy like
 	// any other module: generated code must pass the linter users run.
-	if out, err := goCommand(goBin, dir, "run", staticcheck, "./...").CombinedOutput(); err != nil {
+	if out, err := testmod.Go(dir, "run", staticcheck, "./...").CombinedOutput(); err != nil {
 		t.Fatalf("staticcheck of the golden outputs failed: %v\n%s", err, out)
 	}
 }
@@ -190,49 +190,11 @@ func TestGoldenCompiles(t *testing.T) {
 // staticcheck is the pinned linter that golden outputs must pass.
 const staticcheck = "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 
-// tempModule makes an empty module that requires this checkout, for building
-// generated code; it skips the test in -short mode or without go on PATH.
-func tempModule(t *testing.T) (dir, goBin string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds a temporary module")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir = t.TempDir()
-	mod := "module picoflow.test/golden\n\ngo 1.24\n\n" +
-		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
-		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
-	write(t, filepath.Join(dir, "go.mod"), []byte(mod))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "go.sum"), sum)
-	return dir, goBin
-}
-
-// goCommand runs go in dir. -mod=mod lets go add the requirements the
-// runtime needs to the temporary go.mod; GOWORK=off keeps a workspace
-// around the temporary directory out of it.
-func goCommand(goBin, dir string, args ...string) *exec.Cmd {
-	cmd := exec.Command(goBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
-	return cmd
-}
-
 // TestLineDirectives builds a package whose .pico names an undefined type
 // and a misspelled one, and checks that go build reports them at the .pico
 // lines and columns where they were written.
 func TestLineDirectives(t *testing.T) {
-	dir, goBin := tempModule(t)
+	dir := testmod.New(t, "picoflow.test/golden")
 	src := `package broken
 
 import "time"
@@ -258,8 +220,8 @@ flow F { start Fetch }
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(dir, "broken", "broken.pico.go"), out)
-	got, err := goCommand(goBin, dir, "build", "./broken").CombinedOutput()
+	testmod.Write(t, filepath.Join(dir, "broken", "broken.pico.go"), out)
+	got, err := testmod.Go(dir, "build", "./broken").CombinedOutput()
 	if err == nil {
 		t.Fatal("go build succeeded with undefined types")
 	}
@@ -294,12 +256,3 @@ flow F { start Fetch }
 	}
 }
 
-func write(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o666); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -1,0 +1,71 @@
+// Package testmod makes throwaway Go modules that require this checkout, so
+// that tests can build, vet and run generated code and examples as a user's
+// module would, offline.
+package testmod
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Root is the directory of this checkout, found from this file's path so
+// that tests in any package agree on it.
+func Root(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the testmod source file")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// New makes an empty module named path in a temporary directory. It
+// requires this checkout through a replace directive and starts from its
+// go.sum, so nothing needs the network. It skips the test in -short mode or
+// when go is not on PATH.
+func New(t testing.TB, path string) (dir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a temporary module")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	root := Root(t)
+	dir = t.TempDir()
+	mod := "module " + path + "\n\ngo 1.24\n\n" +
+		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
+		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
+	Write(t, filepath.Join(dir, "go.mod"), []byte(mod))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	Write(t, filepath.Join(dir, "go.sum"), sum)
+	return dir
+}
+
+// Go returns the go command with args, to run in dir. -mod=mod lets go add
+// the requirements this checkout needs to the temporary go.mod; GOWORK=off
+// keeps a workspace around the temporary directory out of it.
+func Go(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
+	return cmd
+}
+
+// Write writes data to path, making its directory.
+func Write(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
