@@ -255,4 +255,3 @@ flow F { start Fetch }
 		}
 	}
 }
-
