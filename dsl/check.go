@@ -352,7 +352,7 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		t.Kind = NamedType
 		named := te.Named
 		if named.Second == nil {
-			t.Name = named.First.Value
+			t.Name, t.NamePos = named.First.Value, t.Pos
 			if token.IsKeyword(t.Name) || t.Name == "_" {
 				c.errorf(t.Pos, "%s is not a type name: it is a Go keyword or the blank identifier", t.Name)
 				return nil
@@ -363,7 +363,7 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 			}
 			return t
 		}
-		t.Name = named.Second.Value
+		t.Name, t.NamePos = named.Second.Value, c.src.pos(named.Second.Pos)
 		imp, ok := c.imports[named.First.Value]
 		if !ok {
 			c.badQualifier = true

@@ -22,8 +22,10 @@ var header = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
 // position inside the input whose line and column agree with its offset,
 // diagnostics come sorted, and every input that checks clean generates Go
 // that parses, carries the generated-code header, and is the same when
-// checked and generated again. Seeds: testdata/fuzz/FuzzCheck and the .pico
-// inputs of every golden and error case.
+// checked and generated again. Whatever parses also formats, as
+// dsl.FormatProperties asserts: idempotent, the same syntax tree, tokens and
+// comments. Seeds: testdata/fuzz/FuzzCheck and the .pico inputs of every
+// golden, error and fmt case.
 func FuzzCheck(f *testing.F) {
 	archives, err := filepath.Glob("../testdata/*/*.txtar")
 	if err != nil || len(archives) == 0 {
@@ -35,12 +37,15 @@ func FuzzCheck(f *testing.F) {
 			f.Fatal(err)
 		}
 		for _, file := range ar.Files {
-			if strings.HasSuffix(file.Name, ".pico") {
+			if strings.HasSuffix(file.Name, ".pico") || file.Name == "in" {
 				f.Add(file.Data)
 			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		if err := dsl.FormatProperties("fuzz.pico", src); err != nil {
+			t.Fatal(err)
+		}
 		m, diags := dsl.Check("fuzz.pico", src)
 		for i, d := range diags {
 			checkPosition(t, src, d)

@@ -78,6 +78,9 @@ type Type struct {
 	Len  int64   // ArrayType
 	Key  *Type   // MapType
 	Elem *Type   // SliceType, ArrayType, MapType, PointerType
+	// NamePos is where Name is written (NamedType): Pos, or after the
+	// qualifier of a qualified name.
+	NamePos Pos
 }
 
 // String returns t in Go syntax, qualified as written in the .pico.

@@ -67,6 +67,11 @@ func words(name string) []string {
 	return out
 }
 
+// Suggest returns `; did you mean "X"?` for the candidate closest to name,
+// or "" when none is close enough to be a likely typo. It is suggest, for
+// checks made outside this package (the type-aware ones of picoflow check).
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
 // suggest returns `; did you mean "X"?` for the candidate closest to name,
 // or "" when none is close enough to be a likely typo.
 func suggest(name string, candidates []string) string {

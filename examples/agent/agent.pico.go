@@ -16,13 +16,13 @@ import (
 // The types agent.pico names, each at the line and column where the .pico
 // writes it, so that go build reports a wrong one there.
 type _ struct {
-	_/*line agent.pico:10:17*/ string
-	_/*line agent.pico:12:17*/ []string
-	_/*line agent.pico:14:17*/ string
-	_/*line agent.pico:16:17*/ string
-	_/*line agent.pico:18:17*/ int
+	_/*line agent.pico:10:13*/ string
+	_/*line agent.pico:12:10*/ []string
+	_/*line agent.pico:14:10*/ string
+	_/*line agent.pico:16:11*/ string
+	_/*line agent.pico:18:13*/ int
 	_/*line agent.pico:21:17*/ int
-	_/*line agent.pico:23:17*/ string
+	_/*line agent.pico:23:11*/ string
 	_/*line agent.pico:30:13*/ Brief
 	_/*line agent.pico:31:13*/ Decision
 	_/*line agent.pico:41:9*/ string

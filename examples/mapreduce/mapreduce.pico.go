@@ -16,8 +16,8 @@ import (
 // The types mapreduce.pico names, each at the line and column where the .pico
 // writes it, so that go build reports a wrong one there.
 type _ struct {
-	_/*line mapreduce.pico:9:14*/ string
-	_/*line mapreduce.pico:11:14*/ []string
+	_/*line mapreduce.pico:9:8*/ string
+	_/*line mapreduce.pico:11:10*/ []string
 	_/*line mapreduce.pico:13:14*/ []Summary
 	_/*line mapreduce.pico:14:14*/ string
 	_/*line mapreduce.pico:19:9*/ string

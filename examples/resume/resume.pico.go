@@ -15,10 +15,10 @@ import (
 // The types resume.pico names, each at the line and column where the .pico
 // writes it, so that go build reports a wrong one there.
 type _ struct {
-	_/*line resume.pico:11:12*/ int
-	_/*line resume.pico:13:12*/ int
+	_/*line resume.pico:11:10*/ int
+	_/*line resume.pico:13:9*/ int
 	_/*line resume.pico:15:12*/ []int
-	_/*line resume.pico:17:12*/ string
+	_/*line resume.pico:17:11*/ string
 	_/*line resume.pico:23:12*/ int
 	_/*line resume.pico:24:12*/ int
 	_/*line resume.pico:31:9*/ []int

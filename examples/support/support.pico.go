@@ -20,8 +20,8 @@ import (
 type _ struct {
 	_/*line support.pico:8:11*/ string
 	_/*line support.pico:9:11*/ string
-	_/*line support.pico:11:11*/ string
-	_/*line support.pico:13:11*/ []string
+	_/*line support.pico:11:10*/ string
+	_/*line support.pico:13:9*/ []string
 	_/*line support.pico:15:11*/ []Page
 	_/*line support.pico:16:11*/ string
 	_/*line support.pico:22:13*/ string

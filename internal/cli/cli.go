@@ -34,9 +34,16 @@ Usage:
 Commands:
 
 	generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
-	check    [PATH...]   parse and check .pico files; write nothing
+	check    [-types] [PATH...]
+	                     parse and check .pico files and the Go types they name; write nothing
 	graph    [-format mermaid|dot] [-flow NAME] FILE
 	                     print the flows of FILE as a Mermaid or DOT diagram
+	fmt      [-l] [-w] [-d] [PATH...]
+	                     print .pico files in the canonical layout, or list, rewrite or diff them
+	scaffold [-o FILE] [PATH...]
+	                     write stubs of the node interfaces the Go package lacks
+	init     [-module PATH] [-replace DIR] DIR
+	                     create a module with a starter flow that builds and runs
 	version              print the picoflow and Go versions
 	help     [COMMAND]   print help for picoflow or for a command
 
@@ -77,10 +84,23 @@ the package of the Go files beside the .pico is an error.
 	},
 	{
 		name: "check",
-		help: `usage: picoflow check [PATH...]
+		help: `usage: picoflow check [-types] [PATH...]
 
 Check parses and checks each .pico file, as generate does, and prints every
 problem as FILE:LINE:COL: message, but writes nothing. PATH is as for generate.
+
+When the directory of a .pico holds Go files of a package (besides the
+generated X.pico.go), or always with -types, check also type-checks that
+package and resolves every type the .pico names: a local name must be a type
+of the package, a qualified one an exported type of the imported package,
+and a map key type must be comparable. Problems are reported at the .pico
+position of the type, with the other diagnostics. For the check, each
+generated file of the directory is replaced by code generated afresh from its
+.pico, so a stale one neither hides nor causes errors; the package's own type
+errors are left to the compiler. The go command loads the imported packages.
+
+  -types   check the Go types even in a directory without Go files: every
+           local type the .pico names is then undefined
 `,
 		run: runCheck,
 	},
@@ -99,6 +119,9 @@ with a double border (DOT).
 `,
 		run: runGraph,
 	},
+	{name: "fmt", help: fmtHelp, run: runFmt},
+	{name: "scaffold", help: scaffoldHelp, run: runScaffold},
+	{name: "init", help: initHelp, run: runInit},
 	{
 		name: "version",
 		help: `usage: picoflow version
@@ -198,11 +221,14 @@ func runHelp(e *env, args []string) int {
 }
 
 func runCheck(c *command, e *env, args []string) int {
-	paths, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	force := fs.Bool("types", false, "check the Go types even in a directory without Go files")
+	paths, status, ok := c.parseFlags(fs, e, args)
 	if !ok {
 		return status
 	}
-	if _, ok := e.load(paths); !ok {
+	more := func(units []*unit) (dsl.Diagnostics, []error) { return checkTypes(units, *force) }
+	if _, ok := e.loadWith(paths, more); !ok {
 		return exitInput
 	}
 	return exitOK
@@ -323,28 +349,38 @@ type unit struct {
 // package of each. It prints every problem to stderr, in file order, and
 // reports whether there was no error (warnings do not count). The units are
 // those files that checked cleanly.
-func (e *env) load(paths []string) ([]*unit, bool) {
+func (e *env) load(paths []string) ([]*unit, bool) { return e.loadWith(paths, nil) }
+
+// loadWith is load with further checks: more, when not nil, gets the units
+// and returns more diagnostics of their files, printed sorted together with
+// each file's own, and errors that are no file's, printed last.
+func (e *env) loadWith(paths []string, more func([]*unit) (dsl.Diagnostics, []error)) ([]*unit, bool) {
 	files, errs := pickFiles(paths)
 	ok := len(errs) == 0
 	for _, err := range errs {
 		e.errorf("%v", err)
 	}
+	// Each file's problems wait until every file has been checked, so that
+	// more's diagnostics can be sorted in with them.
+	type result struct {
+		src      []byte
+		diags    dsl.Diagnostics
+		problems []error // after the diagnostics
+	}
+	results := map[string]*result{}
 	var units []*unit
 	byDir := map[string]*unit{} // the first unit of each directory
 	for _, path := range files {
+		r := &result{}
+		results[path] = r
 		src, err := os.ReadFile(path)
 		if err != nil {
-			e.errorf("%v", pathError(path, err))
+			r.problems = append(r.problems, pathError(path, err))
 			ok = false
 			continue
 		}
 		m, diags := dsl.Check(path, src)
-		for _, d := range diags {
-			fmt.Fprintln(e.stderr, d.Error())
-			if e.excerpts {
-				fmt.Fprint(e.stderr, excerpt(src, d.Pos))
-			}
-		}
+		r.src, r.diags = src, diags
 		if diags.HasErrors() || m == nil {
 			ok = false
 			continue
@@ -354,7 +390,7 @@ func (e *env) load(paths []string) ([]*unit, bool) {
 			fe.path = m.PackagePos.String() // point at the package clause
 		}
 		if err != nil {
-			e.report(err)
+			r.problems = append(r.problems, err)
 			ok = false
 			continue
 		}
@@ -367,13 +403,41 @@ func (e *env) load(paths []string) ([]*unit, bool) {
 			if m.PackagePos.Line > 0 {
 				where = m.PackagePos.String()
 			}
-			e.report(&fileError{where, fmt.Sprintf("package %s does not match package %s of %s", pkg, first.pkg, first.path)})
+			r.problems = append(r.problems, &fileError{where, fmt.Sprintf("package %s does not match package %s of %s", pkg, first.pkg, first.path)})
 			ok = false
 			continue
 		} else if !seen {
 			byDir[dir] = u
 		}
 		units = append(units, u)
+	}
+	var late []error
+	if more != nil && len(units) > 0 {
+		var extra dsl.Diagnostics
+		extra, late = more(units)
+		if extra.HasErrors() || len(late) > 0 {
+			ok = false
+		}
+		for _, d := range extra {
+			if r := results[d.Pos.Filename]; r != nil {
+				r.diags = append(r.diags, d)
+			}
+		}
+	}
+	for _, path := range files {
+		r := results[path]
+		for _, d := range r.diags.Sort() {
+			fmt.Fprintln(e.stderr, d.Error())
+			if e.excerpts {
+				fmt.Fprint(e.stderr, excerpt(r.src, d.Pos))
+			}
+		}
+		for _, err := range r.problems {
+			e.report(err)
+		}
+	}
+	for _, err := range late {
+		e.report(err)
 	}
 	return units, ok
 }

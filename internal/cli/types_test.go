@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+)
+
+// typesDir holds the cases of the type-aware checks, one per archive. The
+// archive's comment starts with the command line ("args: check -types")
+// and the exit status ("exit: 1"); its file "want" is the exact stderr, in
+// which $WORK stands for the module directory. Every other file is written
+// into the case's directory, a package of one temporary module that
+// requires this checkout, and the command runs there.
+const typesDir = "../../testdata/types"
+
+// The -update flag rewrites the want files of testdata/types. Another test
+// file of the package may define it too (package variables are initialised
+// before init runs), so it is defined only when missing and read by name.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the expected output of the cases in testdata/types")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// TestTypes runs every case of testdata/types through the CLI. Each case
+// runs the go command, so all cases share one module; -short skips them.
+func TestTypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads Go packages with the go command")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	// Absolute: each case runs in its own directory.
+	cases, err := filepath.Abs(typesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := filepath.Glob(filepath.Join(cases, "*.txtar"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no cases in %s (err %v)", typesDir, err)
+	}
+	work := typesModule(t)
+	for _, path := range paths {
+		name := strings.TrimSuffix(filepath.Base(path), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args, status := typesHeader(t, ar.Comment)
+			dir := filepath.Join(work, name)
+			var want *string
+			files := map[string]string{}
+			for _, f := range ar.Files {
+				if f.Name == "want" {
+					s := strings.ReplaceAll(string(f.Data), "$WORK", work)
+					want = &s
+					continue
+				}
+				files[f.Name] = string(f.Data)
+			}
+			if want == nil {
+				t.Fatal("the archive has no want file")
+			}
+			writeFiles(t, dir, files)
+			t.Chdir(dir)
+			code, stdout, stderr := run(t, args...)
+			if code != status || stdout != "" {
+				t.Errorf("picoflow %s: exit %d, stdout %q; want exit %d and no stdout", strings.Join(args, " "), code, stdout, status)
+			}
+			if updating() {
+				if stderr != *want {
+					typesUpdate(t, path, ar, strings.ReplaceAll(stderr, work, "$WORK"))
+				}
+				return
+			}
+			if stderr != *want {
+				t.Errorf("picoflow %s: stderr\n%s\nwant\n%s", strings.Join(args, " "), stderr, *want)
+			}
+			// A check writes nothing, and leaves the generated files it
+			// replaced for the check as they were.
+			for name, data := range files {
+				if got := readFile(t, filepath.Join(dir, name)); got != data {
+					t.Errorf("%s changed", name)
+				}
+			}
+			err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, err := filepath.Rel(dir, path)
+				if _, ok := files[filepath.ToSlash(rel)]; err == nil && !ok {
+					t.Errorf("check wrote %s", rel)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// typesUpdate rewrites the want file of the archive at path.
+func typesUpdate(t *testing.T, path string, ar *txtar.Archive, want string) {
+	t.Helper()
+	for i := range ar.Files {
+		if ar.Files[i].Name == "want" {
+			ar.Files[i].Data = []byte(want)
+		}
+	}
+	if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// typesHeader reads the command line and exit status from a case's comment.
+func typesHeader(t *testing.T, comment []byte) (args []string, status int) {
+	t.Helper()
+	status = -1
+	for _, line := range strings.Split(string(comment), "\n") {
+		switch key, value, _ := strings.Cut(line, ": "); key {
+		case "args":
+			args = strings.Fields(value)
+		case "exit":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				t.Fatalf("bad exit line %q", line)
+			}
+			status = n
+		}
+	}
+	if len(args) == 0 || status < 0 {
+		t.Fatalf("the comment needs an args: line and an exit: line, got %q", comment)
+	}
+	return args, status
+}
+
+// typesModule makes a module that requires this checkout, as a user's
+// module would, and sets up the go command to work in it offline.
+func typesModule(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	// Resolve symbolic links (macOS's /var), so that $WORK matches the
+	// paths the go command prints.
+	if work, err = filepath.EvalSymlinks(work); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, work, map[string]string{
+		"go.mod": "module picoflow.test/types\n\ngo 1.24\n\n" +
+			"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
+			"replace github.com/digital-duck/picoflow-go => " + root + "\n",
+		"go.sum": string(sum),
+	})
+	// -mod=mod lets go add the checkout's own requirements to go.mod;
+	// GOPROXY=off keeps the network out; GOWORK=off keeps a workspace
+	// around the temporary directory out.
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOWORK", "off")
+	t.Setenv("GOPACKAGE", "")
+	return work
+}
+
+// TestTypesOutsideModule checks a directory of no module: the types of the
+// standard library and of the directory still resolve.
+func TestTypesOutsideModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads Go packages with the go command")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("GOWORK", "off")
+	t.Setenv("GO111MODULE", "on")
+	t.Setenv("GOFLAGS", "")
+	t.Setenv("GOPACKAGE", "")
+	if out, err := exec.Command("go", "env", "GOMOD").Output(); err != nil || strings.TrimSpace(string(out)) != os.DevNull {
+		t.Skipf("the temporary directory is inside a module (go env GOMOD: %q, %v)", out, err)
+	}
+	pico := "package demo\nimport \"time\"\nstore S {\n    d time.Duraton\n    p Page\n    q Pgae\n}\nnode A\nflow F { start A }\n"
+	writeFiles(t, dir, map[string]string{"a.pico": pico, "x.go": "package demo\n\ntype Page struct{}\n"})
+	code, stdout, stderr := run(t, "check", "a.pico")
+	want := "a.pico:4:12: undefined: time.Duraton; did you mean \"Duration\"?\n" +
+		"a.pico:6:7: undefined: Pgae (package demo); did you mean \"Page\"?\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+}
+
+// TestTypesRepository checks every .pico of this repository with its types:
+// real packages, whose generated code and node implementations compile,
+// must raise no false alarm.
+func TestTypesRepository(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads Go packages with the go command")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	t.Setenv("GOPACKAGE", "")
+	var dirs []string
+	for _, pattern := range []string{"../../examples/*/*.pico", "../../internal/*/*.pico"} {
+		picos, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range picos {
+			if dir := filepath.Dir(p); !slices.Contains(dirs, dir) {
+				dirs = append(dirs, dir)
+			}
+		}
+	}
+	if len(dirs) < 5 {
+		t.Fatalf("found only %v", dirs)
+	}
+	code, stdout, stderr := run(t, append([]string{"check", "-types"}, dirs...)...)
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("check -types %v: exit %d, stdout %q, stderr %q; want 0 and silence", dirs, code, stdout, stderr)
+	}
+}
