@@ -3,7 +3,6 @@ package codegen
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/diff"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
 
@@ -123,36 +123,11 @@ func TestGolden(t *testing.T) {
 			if want == nil {
 				t.Fatalf("the archive has no %s: run go test ./codegen -update", c.wantName())
 			}
-			if d := firstDiff(want.Data, got); d != "" {
+			if d := diff.Unified("want", "got", want.Data, got); d != nil {
 				t.Errorf("output differs from %s in %s (go test ./codegen -update rewrites it):\n%s", c.wantName(), c.path, d)
 			}
 		})
 	}
-}
-
-// firstDiff describes the first line where got differs from want, with the
-// lines around it, or returns "" when they are equal.
-func firstDiff(want, got []byte) string {
-	if bytes.Equal(want, got) {
-		return ""
-	}
-	wl := strings.Split(string(want), "\n")
-	gl := strings.Split(string(got), "\n")
-	i := 0
-	for i < len(wl) && i < len(gl) && wl[i] == gl[i] {
-		i++
-	}
-	var b strings.Builder
-	for j := max(0, i-3); j < i; j++ {
-		fmt.Fprintf(&b, "  %4d  %s\n", j+1, wl[j])
-	}
-	for j := i; j < min(len(wl), i+3); j++ {
-		fmt.Fprintf(&b, "- %4d  %s\n", j+1, wl[j])
-	}
-	for j := i; j < min(len(gl), i+3); j++ {
-		fmt.Fprintf(&b, "+ %4d  %s\n", j+1, gl[j])
-	}
-	return b.String()
 }
 
 // TestGoldenCompiles builds every expected output as a package of one

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digital-duck/picoflow-go/internal/gotypes"
 	"github.com/digital-duck/picoflow-go/internal/scaffold"
 )
 
@@ -109,9 +110,9 @@ func runScaffold(c *command, e *env, args []string) int {
 		byDir[dir] = append(byDir[dir], u)
 	}
 	for _, dir := range dirs {
-		var srcs []*scaffold.Source
+		var srcs []*gotypes.File
 		for _, u := range byDir[dir] {
-			srcs = append(srcs, &scaffold.Source{Path: u.path, Model: u.model, Pkg: u.pkg})
+			srcs = append(srcs, &gotypes.File{Path: u.path, Model: u.model, Pkg: u.pkg})
 		}
 		pkg, err := scaffold.Load(dir, srcs)
 		if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -16,22 +15,10 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/digital-duck/picoflow-go/internal/diff"
 	"github.com/digital-duck/picoflow-go/internal/scaffold"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
-
-// -update rewrites the cases of testdata/scaffold. Other test files of the
-// package define the same flag, so each defines it only when missing.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the expected output of the golden cases")
-	}
-}
-
-func updateScaffold() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // scaffoldDir holds one case of picoflow scaffold per txtar archive. The
 // comment holds `args: ...`, the command line after "picoflow" (default
@@ -184,7 +171,7 @@ func TestScaffoldGolden(t *testing.T) {
 				}
 			}
 
-			if updateScaffold() {
+			if *update {
 				c.update(t, code, stdout, stderr, created)
 				return
 			}
@@ -192,7 +179,7 @@ func TestScaffoldGolden(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.exit, stderr)
 			}
 			if want, _ := c.want("stdout"); stdout != want {
-				t.Errorf("stdout differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", firstDiff(want, stdout))
+				t.Errorf("stdout differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", diff.Unified("want", "got", []byte(want), []byte(stdout)))
 			}
 			if want, _ := c.want("stderr"); stderr != want {
 				t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
@@ -204,7 +191,7 @@ func TestScaffoldGolden(t *testing.T) {
 					continue
 				}
 				if got != want {
-					t.Errorf("%s differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", name, firstDiff(want, got))
+					t.Errorf("%s differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", name, diff.Unified("want", "got", []byte(want), []byte(got)))
 				}
 			}
 			for _, f := range c.ar.Files {
@@ -242,26 +229,6 @@ func (c *scaffoldCase) update(t *testing.T, code int, stdout, stderr string, cre
 	if err := os.WriteFile(c.path, txtar.Format(ar), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// firstDiff shows the first line where got differs from want, with context.
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(wl) && i < len(gl) && wl[i] == gl[i] {
-		i++
-	}
-	var b strings.Builder
-	for j := max(0, i-2); j < i; j++ {
-		fmt.Fprintf(&b, "  %4d  %s\n", j+1, wl[j])
-	}
-	for j := i; j < min(len(wl), i+3); j++ {
-		fmt.Fprintf(&b, "- %4d  %s\n", j+1, wl[j])
-	}
-	for j := i; j < min(len(gl), i+3); j++ {
-		fmt.Fprintf(&b, "+ %4d  %s\n", j+1, gl[j])
-	}
-	return b.String()
 }
 
 // TestScaffoldCompiles builds and vets the package of every case as it is

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -21,20 +20,6 @@ import (
 // into the case's directory, a package of one temporary module that
 // requires this checkout, and the command runs there.
 const typesDir = "../../testdata/types"
-
-// The -update flag rewrites the want files of testdata/types. Another test
-// file of the package may define it too (package variables are initialised
-// before init runs), so it is defined only when missing and read by name.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the expected output of the cases in testdata/types")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // TestTypes runs every case of testdata/types through the CLI. Each case
 // runs the go command, so all cases share one module; -short skips them.
@@ -83,7 +68,7 @@ func TestTypes(t *testing.T) {
 			if code != status || stdout != "" {
 				t.Errorf("picoflow %s: exit %d, stdout %q; want exit %d and no stdout", strings.Join(args, " "), code, stdout, status)
 			}
-			if updating() {
+			if *update {
 				if stderr != *want {
 					typesUpdate(t, path, ar, strings.ReplaceAll(stderr, work, "$WORK"))
 				}

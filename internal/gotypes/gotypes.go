@@ -44,29 +44,39 @@ func (e *LoadError) Error() string {
 	return "cannot load the Go package in " + e.Dir + ": " + e.Err
 }
 
-// Check type-checks the Go package in dir, which holds every file of files,
-// and resolves every type the files' models name. The generated file of
-// each .pico in dir is replaced, for the check only, by code freshly
-// generated from its .pico, so that a stale or broken generated file can
-// neither hide a problem nor cause one, while the names the generated code
-// declares (the store, node interfaces) resolve. The package's own type
-// errors are left to the compiler: only the names the .pico writes are
-// checked. The error is a *LoadError when the package cannot be loaded.
+// Package is the Go package of a directory as the compiler will see it
+// after go generate.
+type Package struct {
+	Fset  *token.FileSet
+	Types *types.Package
+	// Imports are the packages it imports, by import path (and, for one
+	// the go command could not find, by the ID it gave it).
+	Imports map[string]*packages.Package
+}
+
+// Load type-checks the Go package in dir, which holds every file of files.
+// The generated file of each .pico in dir is replaced by code freshly
+// generated from its .pico, so that a stale, broken or missing generated
+// file can neither hide a problem nor cause one, while the names the
+// generated code declares (the store, node interfaces) resolve. The
+// package's own type errors are left to the compiler: every declaration
+// that type-checks is there. The error is a *LoadError when the package
+// cannot be loaded at all.
 //
 // The package itself is type-checked from source, but its imports come
 // from the go command's export data (go list -export, built once and then
 // cached): loading with an overlay instead would make go/packages
 // type-check every dependency from source, which takes seconds in a module
 // with large dependencies.
-func Check(dir string, files []*File) (diags dsl.Diagnostics, err error) {
+func Load(dir string, files []*File) (pkg *Package, err error) {
 	if len(files) == 0 {
-		return nil, nil
+		return nil, &LoadError{Dir: dir, Err: "no .pico file to load the package of"}
 	}
 	defer func() {
 		// go/types is built not to panic on ill-typed code, but a user's
 		// package can be anything, and no input may crash picoflow.
 		if p := recover(); p != nil {
-			diags, err = nil, &LoadError{Dir: dir, Err: fmt.Sprintf("the type checker failed: %v", p)}
+			pkg, err = nil, &LoadError{Dir: dir, Err: fmt.Sprintf("the type checker failed: %v", p)}
 		}
 	}()
 	abs, err := filepath.Abs(dir)
@@ -103,7 +113,7 @@ func Check(dir string, files []*File) (diags dsl.Diagnostics, err error) {
 		}
 		for _, p := range pkgs {
 			imports[p.PkgPath] = p
-			imports[p.ID] = p // a package go list could not find has only an ID
+			imports[p.ID] = p
 		}
 	}
 	conf := types.Config{
@@ -116,9 +126,23 @@ func Check(dir string, files []*File) (diags dsl.Diagnostics, err error) {
 		FakeImportC: true,
 		Error:       func(error) {}, // the compiler's business; keep going
 	}
-	pkg, _ := conf.Check(files[0].Pkg, fset, syntax, nil)
+	tp, _ := conf.Check(files[0].Pkg, fset, syntax, nil)
+	return &Package{Fset: fset, Types: tp, Imports: imports}, nil
+}
+
+// Check loads the Go package in dir, as Load does, and resolves every type
+// the models of files name, reporting each problem at its .pico position.
+func Check(dir string, files []*File) (dsl.Diagnostics, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	pkg, err := Load(dir, files)
+	if err != nil {
+		return nil, err
+	}
+	var diags dsl.Diagnostics
 	for _, f := range files {
-		r := &resolver{scope: pkg.Scope(), imports: imports, file: f, broken: map[*dsl.Import]bool{}}
+		r := &resolver{scope: pkg.Types.Scope(), imports: pkg.Imports, file: f, broken: map[*dsl.Import]bool{}}
 		r.model()
 		diags = append(diags, r.diags...)
 	}

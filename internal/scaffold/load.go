@@ -15,18 +15,9 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/tools/go/packages"
-
-	"github.com/digital-duck/picoflow-go/codegen"
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/gotypes"
 )
-
-// Source is one checked .pico file of the package to scaffold.
-type Source struct {
-	Path  string // as the user named it; notes name files relative to its directory
-	Model *dsl.Model
-	Pkg   string // the Go package of its generated file
-}
 
 // Package is the Go package of one directory as the compiler will see it
 // after go generate: loaded with the code generated from the current .pico
@@ -45,53 +36,19 @@ type Package struct {
 	taken map[string]bool
 }
 
-// loadMode asks for types checked from source: a package with type errors
-// in user files still yields every declaration that did check.
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
-	packages.NeedImports | packages.NeedTypes | packages.NeedSyntax
-
 // Load loads the Go package in dir, whose .pico files srcs are, with the Go
-// code generated from each in place of its X.pico.go.
-func Load(dir string, srcs []*Source) (*Package, error) {
+// code generated from each in place of its X.pico.go. A package with type
+// errors in user files still yields every declaration that did check.
+func Load(dir string, srcs []*gotypes.File) (*Package, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	overlay := map[string][]byte{}
-	for _, s := range srcs {
-		out, err := codegen.Generate(s.Model, codegen.Options{Package: s.Pkg})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", s.Path, err)
-		}
-		overlay[filepath.Join(abs, filepath.Base(s.Path)+".go")] = out
-	}
-	cfg := &packages.Config{Mode: loadMode, Dir: abs, Overlay: overlay}
-	pkgs, err := packages.Load(cfg, ".")
+	lp, err := gotypes.Load(dir, srcs)
 	if err != nil {
-		return nil, fmt.Errorf("%s: loading the Go package: %v", dir, err)
+		return nil, err
 	}
-	if len(pkgs) != 1 || pkgs[0].Types == nil {
-		// Outside a module the go command lists nothing and says why
-		// only on its own stderr.
-		return nil, fmt.Errorf("%s: the go command found no Go package here; is it inside a module?", dir)
-	}
-	lp := pkgs[0]
 	p := &Package{dir: dir, abs: abs, fset: lp.Fset, types: lp.Types, user: map[string]*types.TypeName{}, taken: map[string]bool{}}
-	// The generated interfaces are there unless the go command could not
-	// list the package at all (no module, conflicting package clauses):
-	// then its own error says why.
-	if len(srcs) > 0 && len(srcs[0].Model.Nodes) > 0 && p.iface(srcs[0].Model.Nodes[0]) == nil {
-		var msgs []string
-		for _, e := range lp.Errors {
-			if e.Kind == packages.ListError || e.Kind == packages.UnknownError {
-				msgs = append(msgs, e.Msg)
-			}
-		}
-		if len(msgs) == 0 {
-			msgs = append(msgs, "the generated node interfaces did not load")
-		}
-		return nil, fmt.Errorf("%s: loading the Go package: %s", dir, strings.Join(msgs, "; "))
-	}
 	scope := p.types.Scope()
 	for _, name := range scope.Names() {
 		p.taken[name] = true

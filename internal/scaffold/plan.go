@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/gotypes"
 )
 
 // Plan is what the stub file of one .pico holds: new types for the nodes
@@ -17,7 +18,7 @@ import (
 // node in part, and a constructor for each flow that has none.
 type Plan struct {
 	pkg   *Package
-	src   *Source
+	src   *gotypes.File
 	names *fileNames
 	owner map[string]*dsl.Node // the node each candidate type name belongs to
 	nodes []*stubNode
@@ -75,7 +76,7 @@ func (pl *Plan) Stubbed() []string {
 // Plan works out the stub file of src, one of the .pico files the package
 // was loaded with. The names it chooses are reserved, so that the plan of
 // another .pico of the package does not choose them again.
-func (p *Package) Plan(src *Source) (*Plan, error) {
+func (p *Package) Plan(src *gotypes.File) (*Plan, error) {
 	pl := &Plan{pkg: p, src: src, owner: map[string]*dsl.Node{}}
 	pl.names = p.fileNames(src.Model)
 	for _, n := range src.Model.Nodes {
