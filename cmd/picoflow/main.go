@@ -2,10 +2,16 @@
 //
 // Usage:
 //
-//	picoflow generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
-//	picoflow check    [PATH...]   parse and check .pico files; write nothing
-//	picoflow version              print the picoflow and Go versions
-//	picoflow help     [COMMAND]   print help
+//	picoflow generate [PATH...]                       check .pico files and write X.pico.go beside each X.pico
+//	picoflow check    [-types] [PATH...]              check .pico files and the Go types they name; write nothing
+//	picoflow graph    [-format mermaid|dot] [-flow NAME] FILE
+//	                                                  print the flows of FILE as a Mermaid or DOT diagram
+//	picoflow fmt      [-l] [-w] [-d] [PATH...]        print, list, rewrite or diff .pico files in the canonical layout
+//	picoflow scaffold [-o FILE] [PATH...]             write stubs of the node interfaces the Go package lacks
+//	picoflow init     [-module PATH] [-replace DIR] DIR
+//	                                                  create a module with a starter flow that builds and runs
+//	picoflow version                                  print the picoflow and Go versions
+//	picoflow help     [COMMAND]                       print help for picoflow or for a command
 //
 // A PATH is a .pico file or a directory, which means its .pico files (not
 // recursive); the default is the current directory. Problems are reported as

@@ -147,9 +147,28 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want 0 and usage", args, code, stderr)
 		}
 	}
-	for _, name := range []string{"fmt", "scaffold", "init"} {
-		if !strings.Contains(usage, "\n\t"+name+" ") || lookup(name) == nil {
-			t.Errorf("usage or the command table lacks %s", name)
+	// The usage, the package doc of cmd/picoflow and the README list every
+	// command, with the synopsis its help text starts with.
+	doc, err := os.ReadFile("../../cmd/picoflow/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range append(commands, &command{name: "help"}) {
+		if !strings.Contains(usage, "\n\t"+c.name+" ") {
+			t.Errorf("usage lacks %s", c.name)
+		}
+		if !regexp.MustCompile(`(?m)^//\tpicoflow ` + c.name + ` `).Match(doc) {
+			t.Errorf("the package doc of cmd/picoflow lacks %s", c.name)
+		}
+		if c.name != "help" && !regexp.MustCompile(`(?m)^picoflow `+c.name+`( |$)`).Match(readme) {
+			t.Errorf("the README's CLI listing lacks %s", c.name)
+		}
+		if synopsis, _, _ := strings.Cut(c.help, "\n"); c.help != "" && !strings.HasPrefix(synopsis, "usage: picoflow "+c.name) {
+			t.Errorf("help %s starts with %q, not its synopsis", c.name, synopsis)
 		}
 	}
 }
