@@ -119,20 +119,26 @@ func TestFormatSyntaxError(t *testing.T) {
 }
 
 // TestFormatCorpus formats every .pico the repository holds: the examples,
-// the .pico files of every txtar case, the README's pico blocks and the fuzz
-// corpus. Each must keep the properties of FormatProperties, and the
-// examples must already be in the canonical layout, as gofmt -l would say.
+// those of internal packages, picoflow init's starter, the .pico files of
+// every txtar case, the README's pico blocks and the fuzz corpus. Each must
+// keep the properties of FormatProperties, and the examples, internal flows
+// and the starter must already be in the canonical layout, as gofmt -l
+// would say.
 func TestFormatCorpus(t *testing.T) {
 	type input struct {
 		name string
 		src  []byte
 	}
 	var inputs []input
-	examples, err := filepath.Glob("../examples/*/*.pico")
-	if err != nil || len(examples) == 0 {
-		t.Fatalf("no examples: %v", err)
+	var canonical []string
+	for _, pattern := range []string{"../examples/*/*.pico", "../internal/*/*.pico", "../templates/init/*.pico.tmpl"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no files match %s: %v", pattern, err)
+		}
+		canonical = append(canonical, files...)
 	}
-	for _, path := range examples {
+	for _, path := range canonical {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -15,8 +15,8 @@ import (
 // writes it, so that go build reports a wrong one there.
 type _ struct {
 	_/*line numbers.pico:7:12*/ int
-	_/*line numbers.pico:15:9*/ int
-	_/*line numbers.pico:16:9*/ bool
+	_/*line numbers.pico:15:12*/ int
+	_/*line numbers.pico:16:12*/ bool
 	_/*line numbers.pico:21:19*/ int
 	_/*line numbers.pico:21:29*/ int
 	_/*line numbers.pico:22:22*/ int
