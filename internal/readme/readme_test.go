@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/diff"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
 
@@ -53,7 +54,8 @@ func readme(t *testing.T) []block {
 }
 
 // TestPicoBlocks checks every ```pico block: it must check clean, unless the
-// block right after it lists the diagnostics it must give.
+// block right after it lists the diagnostics it must give, and be in the
+// layout picoflow fmt prints.
 func TestPicoBlocks(t *testing.T) {
 	blocks := readme(t)
 	checked := 0
@@ -70,6 +72,9 @@ func TestPicoBlocks(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("README.md:%d: pico block gives:\n%s\nwant:\n%s", b.line, got, want)
+		}
+		if out, err := dsl.Format("support.pico", []byte(b.body)); err != nil || string(out) != b.body {
+			t.Errorf("README.md:%d: pico block is not in picoflow fmt's layout (%v):\n%s", b.line, err, diff.Unified("README", "fmt", []byte(b.body), out))
 		}
 	}
 	if checked < 3 {
