@@ -97,29 +97,13 @@ func (c *scaffoldCase) want(name string) (string, bool) {
 	return "", false
 }
 
-// stubModule makes a module that requires this checkout, as testmod.New
-// does, but also in -short mode: loading a package with go list is quick
-// enough there, and the cases are the main test of scaffold.
+// stubModule makes a module that requires this checkout, even in -short
+// mode: loading a package is quick enough there, and the cases are the main
+// test of scaffold.
 func stubModule(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go is not on PATH")
-	}
-	root := testmod.Root(t)
-	dir := t.TempDir()
-	testmod.Write(t, filepath.Join(dir, "go.mod"), []byte("module picoflow.test/stubs\n\ngo 1.24\n\n"+
-		"require github.com/digital-duck/picoflow-go v0.0.0\n\n"+
-		"replace github.com/digital-duck/picoflow-go => "+root+"\n"))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testmod.Write(t, filepath.Join(dir, "go.sum"), sum)
-	// Offline, and free to add the requirements of this checkout to the
-	// temporary go.mod, as testmod.Go does for the go command.
-	t.Setenv("GOFLAGS", "-mod=mod")
-	t.Setenv("GOPROXY", "off")
-	t.Setenv("GOWORK", "off")
+	dir := testmod.Make(t, "picoflow.test/stubs")
+	testmod.Offline(t)
 	return dir
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
 
 // typesDir holds the cases of the type-aware checks, one per archive. The
@@ -140,32 +142,8 @@ func typesHeader(t *testing.T, comment []byte) (args []string, status int) {
 // module would, and sets up the go command to work in it offline.
 func typesModule(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	// Resolve symbolic links (macOS's /var), so that $WORK matches the
-	// paths the go command prints.
-	if work, err = filepath.EvalSymlinks(work); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFiles(t, work, map[string]string{
-		"go.mod": "module picoflow.test/types\n\ngo 1.24\n\n" +
-			"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
-			"replace github.com/digital-duck/picoflow-go => " + root + "\n",
-		"go.sum": string(sum),
-	})
-	// -mod=mod lets go add the checkout's own requirements to go.mod;
-	// GOPROXY=off keeps the network out; GOWORK=off keeps a workspace
-	// around the temporary directory out.
-	t.Setenv("GOFLAGS", "-mod=mod")
-	t.Setenv("GOPROXY", "off")
-	t.Setenv("GOWORK", "off")
+	work := testmod.Make(t, "picoflow.test/types")
+	testmod.Offline(t)
 	t.Setenv("GOPACKAGE", "")
 	return work
 }

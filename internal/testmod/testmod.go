@@ -23,20 +23,31 @@ func Root(t testing.TB) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// New makes an empty module named path in a temporary directory. It
-// requires this checkout through a replace directive and starts from its
-// go.sum, so nothing needs the network. It skips the test in -short mode or
-// when go is not on PATH.
+// New makes an empty module named path in a temporary directory, as Make
+// does, but skips the test in -short mode: building in it takes seconds.
 func New(t testing.TB, path string) (dir string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a temporary module")
 	}
+	return Make(t, path)
+}
+
+// Make makes an empty module named path in a temporary directory (its
+// symbolic links resolved, so that it matches the paths the go command
+// prints). It requires this checkout through a replace directive and starts
+// from its go.sum, so nothing needs the network. It skips the test when go
+// is not on PATH.
+func Make(t testing.TB, path string) (dir string) {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go is not on PATH")
 	}
 	root := Root(t)
-	dir = t.TempDir()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	mod := "module " + path + "\n\ngo 1.24\n\n" +
 		"require github.com/digital-duck/picoflow-go v0.0.0\n\n" +
 		"replace github.com/digital-duck/picoflow-go => " + root + "\n"
@@ -47,6 +58,17 @@ func New(t testing.TB, path string) (dir string) {
 	}
 	Write(t, filepath.Join(dir, "go.sum"), sum)
 	return dir
+}
+
+// Offline sets the environment of the test so that the go command, run by
+// go/packages in the test's own process, works in a module from Make
+// without the network: -mod=mod lets it add this checkout's requirements to
+// the temporary go.mod, GOPROXY=off keeps the network out, and GOWORK=off
+// keeps a workspace around the temporary directory out.
+func Offline(t testing.TB) {
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOWORK", "off")
 }
 
 // Go returns the go command with args, to run in dir. -mod=mod lets go add
