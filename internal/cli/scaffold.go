@@ -268,9 +268,6 @@ func runInit(c *command, e *env, args []string) int {
 	} else if bi, ok := debug.ReadBuildInfo(); ok {
 		st.Version, st.Replace = buildSource(bi)
 	}
-	if st.Version == "" && st.Replace == "" {
-		e.errorf("this picoflow is a development build: go.mod requires no picoflow version, and go mod tidy will add the latest release (use -replace DIR for a checkout)")
-	}
 	files, err := st.Files()
 	if err != nil {
 		e.errorf("%v", err)
@@ -297,6 +294,9 @@ func runInit(c *command, e *env, args []string) int {
 		}
 		e.errorf("%v", err)
 		return exitInput
+	}
+	if st.Version == "" && st.Replace == "" {
+		e.errorf("this picoflow is a development build: go.mod requires no picoflow version, and go mod tidy will add the latest release (use -replace DIR for a checkout)")
 	}
 	names := slices.Sorted(maps.Keys(files))
 	fmt.Fprintf(e.stdout, "Created module %s in %s: %s.\n\nNext:\n\n", st.Module, dir, strings.Join(names, ", "))

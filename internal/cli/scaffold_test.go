@@ -376,6 +376,9 @@ func TestInitErrors(t *testing.T) {
 		{[]string{"init"}, 2, "picoflow: init takes exactly one directory\nusage: picoflow init"},
 		{[]string{"init", "a", "b"}, 2, "picoflow: init takes exactly one directory\n"},
 		{[]string{"init", "-replace", pf, "full"}, 1, "picoflow: full: directory not empty\n"},
+		// A development build says why go.mod requires nothing only once
+		// init has written it.
+		{[]string{"init", "full"}, 1, "picoflow: full: directory not empty\n"},
 		{[]string{"init", "-replace", pf, "My App"}, 2, "picoflow: malformed module path \"My App\": invalid char ' '; name the module with -module\n"},
 		{[]string{"init", "-replace", filepath.Join(dir, "nowhere"), "x"}, 2, "picoflow: -replace " + filepath.Join(dir, "nowhere") + ": not a module directory\n"},
 	} {
