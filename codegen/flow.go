@@ -368,10 +368,13 @@ func (l *loop) exec(n *dsl.Node) []jen.Code {
 	)
 }
 
-// end records the end of the current step: its action and the member that
-// runs next ("" when the flow finishes), which a checkpoint saves.
+// end records the end of the current step for hooks and checkpoints: its
+// action and the member that runs next ("" when the flow finishes). Only an
+// observed run calls End, so a plain step does not box its action.
 func (l *loop) end(action, next jen.Code) jen.Code {
-	return jen.If(jen.Err().Op(":=").Id("r").Dot("End").Call(action, next, jen.Id("s")), jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err()))
+	return jen.If(jen.Id("r").Dot("Observed").Call()).Block(
+		jen.If(jen.Err().Op(":=").Id("r").Dot("End").Call(action, next, jen.Id("s")), jen.Err().Op("!=").Nil()).Block(l.ret(jen.Err())),
+	)
 }
 
 // subflowStep is the case of run that runs a subflow member: the subflow's

@@ -6,15 +6,31 @@ import (
 	"strconv"
 )
 
-// Phase names the part of a node that was running when it failed.
-type Phase string
+// Phase is the part of a node that was running when it failed. It is a
+// small integer, not a string, because generated code records it at every
+// phase of every step: a byte store costs less than a string's two words.
+type Phase uint8
 
-// The phases of a node, in the order they run.
+// The phases of a node, in the order they run; the zero Phase is none.
 const (
-	PhasePrep Phase = "prep"
-	PhaseExec Phase = "exec"
-	PhasePost Phase = "post"
+	PhasePrep Phase = iota + 1
+	PhaseExec
+	PhasePost
 )
+
+// String returns the phase's name as the .pico writes it ("prep", "exec",
+// "post"), or "" for the zero Phase.
+func (p Phase) String() string {
+	switch p {
+	case PhasePrep:
+		return "prep"
+	case PhaseExec:
+		return "exec"
+	case PhasePost:
+		return "post"
+	}
+	return ""
+}
 
 var (
 	// ErrMaxSteps is wrapped by the error of a run that would exceed its
@@ -42,8 +58,8 @@ type NodeError struct {
 
 func (e *NodeError) Error() string {
 	s := "flow " + e.Flow + ": node " + e.Node + " (step " + strconv.Itoa(e.Step) + ")"
-	if e.Phase != "" {
-		s += " " + string(e.Phase)
+	if e.Phase != 0 {
+		s += " " + e.Phase.String()
 	}
 	return s + ": " + errText(e.Err)
 }

@@ -198,25 +198,22 @@ func (r *Run) BadAction(action string) error {
 	return r.Fail(fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action))
 }
 
+// Observed reports whether hooks or checkpoints watch the run. Generated
+// code calls End only then, so that a plain step neither converts its action
+// to an interface nor makes a call.
+func (r *Run) Observed() bool { return r.observed }
+
 // End finishes the current step, which chose action (nil for a terminal
-// node; its String is called only when a hook or checkpoint needs it) and hands over to the node next ("" when the flow finished), and
+// node) and hands over to the node next ("" when the flow finished), and
 // fires NodeEnd. With [WithCheckpoints] it then saves a [Checkpoint] of the
 // step with store (a pointer to the store, encoded with encoding/json); a
-// failed save fails the run with the error End returns.
+// failed save fails the run with the error End returns. Generated code calls
+// it only when [Run.Observed]; without hooks or checkpoints it does nothing.
 //
 // End takes no context: the Checkpointer gets the one given to the step's
 // [Run.Begin], so that a remote one sees the run's deadline, cancellation
 // and values (a trace ID, say).
 func (r *Run) End(action fmt.Stringer, next string, store any) error {
-	if !r.observed {
-		return nil
-	}
-	return r.endObserved(action, next, store)
-}
-
-// endObserved is End for runs with hooks or checkpoints. The action's name
-// is computed only here, where something will read it.
-func (r *Run) endObserved(action fmt.Stringer, next string, store any) error {
 	name := ""
 	if action != nil {
 		name = action.String()

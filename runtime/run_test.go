@@ -114,6 +114,19 @@ func TestNodeErrorText(t *testing.T) {
 	}
 }
 
+func TestPhaseNames(t *testing.T) {
+	for p, want := range map[Phase]string{0: "", PhasePrep: "prep", PhaseExec: "exec", PhasePost: "post", 9: ""} {
+		if got := p.String(); got != want {
+			t.Errorf("Phase(%d).String() = %q, want %q", p, got, want)
+		}
+	}
+	// A NodeError of no phase names none.
+	ne := &NodeError{Flow: "F", Node: "Sub", Step: 2, Err: errors.New("x")}
+	if got, want := ne.Error(), "flow F: node Sub (step 2): x"; got != want {
+		t.Errorf("error text %q, want %q", got, want)
+	}
+}
+
 func TestPhases(t *testing.T) {
 	ctx := context.Background()
 	r := Start("F", testSchema, 0, nil)

@@ -310,8 +310,10 @@ func (f *Research) run(ctx context.Context, r *runtime.Run, s *Inquiry, from str
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atSearch:
 			if err := r.Begin(ctx, "Research", "Search"); err != nil {
@@ -354,8 +356,10 @@ func (f *Research) run(ctx context.Context, r *runtime.Run, s *Inquiry, from str
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atAnswer:
 			if err := r.Begin(ctx, "Research", "Answer"); err != nil {
@@ -393,8 +397,10 @@ func (f *Research) run(ctx context.Context, r *runtime.Run, s *Inquiry, from str
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

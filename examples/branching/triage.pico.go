@@ -313,8 +313,10 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atRefund:
 			if err := r.Begin(ctx, "Triage", "Refund"); err != nil {
@@ -333,8 +335,10 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		case atFileBug:
@@ -360,8 +364,10 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atAnswer:
 			if err := r.Begin(ctx, "Triage", "Answer"); err != nil {
@@ -398,8 +404,10 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		case atEscalate:
@@ -419,8 +427,10 @@ func (f *Triage) run(ctx context.Context, r *runtime.Run, s *Ticket, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

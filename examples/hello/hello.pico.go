@@ -161,8 +161,10 @@ func (f *Hello) run(ctx context.Context, r *runtime.Run, s *Greeting, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

@@ -275,8 +275,10 @@ func (f *MapReduce) run(ctx context.Context, r *runtime.Run, s *Corpus, from str
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atSummarize:
 			if err := r.Begin(ctx, "MapReduce", "Summarize"); err != nil {
@@ -315,8 +317,10 @@ func (f *MapReduce) run(ctx context.Context, r *runtime.Run, s *Corpus, from str
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atReduce:
 			if err := r.Begin(ctx, "MapReduce", "Reduce"); err != nil {
@@ -353,8 +357,10 @@ func (f *MapReduce) run(ctx context.Context, r *runtime.Run, s *Corpus, from str
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

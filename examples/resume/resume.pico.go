@@ -243,8 +243,10 @@ func (f *Collatz) run(ctx context.Context, r *runtime.Run, s *Job, from string) 
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atReport:
 			if err := r.Begin(ctx, "Collatz", "Report"); err != nil {
@@ -281,8 +283,10 @@ func (f *Collatz) run(ctx context.Context, r *runtime.Run, s *Job, from string) 
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

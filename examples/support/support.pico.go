@@ -327,8 +327,10 @@ func (f *Research) run(ctx context.Context, r *runtime.Run, s *Ticket, from stri
 			default:
 				return 0, r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return 0, err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return 0, err
+				}
 			}
 		}
 	}
@@ -475,8 +477,10 @@ func (f *Support) run(ctx context.Context, r *runtime.Run, s *Ticket, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atAnswer:
 			if err := r.Begin(ctx, "Support", "Answer"); err != nil {
@@ -513,8 +517,10 @@ func (f *Support) run(ctx context.Context, r *runtime.Run, s *Ticket, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		case atResearch:
@@ -531,8 +537,10 @@ func (f *Support) run(ctx context.Context, r *runtime.Run, s *Ticket, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atEscalate:
 			if err := r.Begin(ctx, "Support", "Escalate"); err != nil {
@@ -551,8 +559,10 @@ func (f *Support) run(ctx context.Context, r *runtime.Run, s *Ticket, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

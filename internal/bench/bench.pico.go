@@ -237,8 +237,10 @@ func (f *Count) run(ctx context.Context, r *runtime.Run, s *Counter, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atCheck:
 			if err := r.Begin(ctx, "Count", "Check"); err != nil {
@@ -265,15 +267,19 @@ func (f *Count) run(ctx context.Context, r *runtime.Run, s *Counter, from string
 			case CheckMore:
 				at = atTick
 			case CheckDone:
-				if err := r.End(a, "", s); err != nil {
-					return err
+				if r.Observed() {
+					if err := r.End(a, "", s); err != nil {
+						return err
+					}
 				}
 				return nil
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -328,8 +328,10 @@ func (f *Number) run(ctx context.Context, r *runtime.Run, s *Calc, from string) 
 			default:
 				return 0, r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return 0, err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return 0, err
+				}
 			}
 		case atKeep:
 			if err := r.Begin(ctx, "Number", "Keep"); err != nil {
@@ -478,8 +480,10 @@ func (f *Plus) run(ctx context.Context, r *runtime.Run, s *Calc, from string) (a
 			default:
 				return 0, r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return 0, err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return 0, err
+				}
 			}
 		case atAddTen:
 			if err := r.Begin(ctx, "Plus", "AddTen"); err != nil {
@@ -618,8 +622,10 @@ func (f *Compose) run(ctx context.Context, r *runtime.Run, s *Calc, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atDouble:
 			if err := r.Begin(ctx, "Compose", "Double"); err != nil {
@@ -656,8 +662,10 @@ func (f *Compose) run(ctx context.Context, r *runtime.Run, s *Calc, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -897,8 +905,10 @@ func (f *Route) run(ctx context.Context, r *runtime.Run, s *Calc, from string) (
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atPathB:
 			if err := r.Begin(ctx, "Route", "PathB"); err != nil {
@@ -917,8 +927,10 @@ func (f *Route) run(ctx context.Context, r *runtime.Run, s *Calc, from string) (
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		case atPathA:
@@ -938,8 +950,10 @@ func (f *Route) run(ctx context.Context, r *runtime.Run, s *Calc, from string) (
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

@@ -229,8 +229,10 @@ func (f *Retry) run(ctx context.Context, r *runtime.Run, s *Job, from string) (e
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -334,8 +336,10 @@ func (f *Fail) run(ctx context.Context, r *runtime.Run, s *Job, from string) (er
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -439,8 +443,10 @@ func (f *Fallback) run(ctx context.Context, r *runtime.Run, s *Job, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -543,8 +549,10 @@ func (f *Sum) run(ctx context.Context, r *runtime.Run, s *Job, from string) (err
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -647,8 +655,10 @@ func (f *Parallel) run(ctx context.Context, r *runtime.Run, s *Job, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}

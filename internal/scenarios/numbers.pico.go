@@ -330,8 +330,10 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atCheck:
 			if err := r.Begin(ctx, "Branch", "Check"); err != nil {
@@ -376,8 +378,10 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atAddTen:
 			if err := r.Begin(ctx, "Branch", "AddTen"); err != nil {
@@ -414,8 +418,10 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		case atSubTwenty:
@@ -453,8 +459,10 @@ func (f *Branch) run(ctx context.Context, r *runtime.Run, s *Numbers, from strin
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -573,8 +581,10 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atCheck:
 			if err := r.Begin(ctx, "Loop", "Check"); err != nil {
@@ -619,8 +629,10 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atSubThree:
 			if err := r.Begin(ctx, "Loop", "SubThree"); err != nil {
@@ -663,8 +675,10 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atDone:
 			if err := r.Begin(ctx, "Loop", "Done"); err != nil {
@@ -683,8 +697,10 @@ func (f *Loop) run(ctx context.Context, r *runtime.Run, s *Numbers, from string)
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
@@ -806,8 +822,10 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			default:
 				return r.BadAction(a.String())
 			}
-			if err := r.End(a, names[at], s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(a, names[at], s); err != nil {
+					return err
+				}
 			}
 		case atSecond:
 			if err := r.Begin(ctx, "Chain", "Second"); err != nil {
@@ -844,8 +862,10 @@ func (f *Chain) run(ctx context.Context, r *runtime.Run, s *Numbers, from string
 			if err != nil {
 				return r.Fail(err)
 			}
-			if err := r.End(nil, "", s); err != nil {
-				return err
+			if r.Observed() {
+				if err := r.End(nil, "", s); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
