@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/digital-duck/picoflow-go/internal/gotypes"
 	"github.com/digital-duck/picoflow-go/internal/scaffold"
 )
 
@@ -100,20 +99,9 @@ func runScaffold(c *command, e *env, args []string) int {
 		what string // the stubs and constructors in it, for the user
 	}
 	var outputs []output
-	var dirs []string
-	byDir := map[string][]*unit{}
-	for _, u := range units {
-		dir := filepath.Dir(u.path)
-		if _, seen := byDir[dir]; !seen {
-			dirs = append(dirs, dir)
-		}
-		byDir[dir] = append(byDir[dir], u)
-	}
+	dirs, byDir := goPackages(units)
 	for _, dir := range dirs {
-		var srcs []*gotypes.File
-		for _, u := range byDir[dir] {
-			srcs = append(srcs, &gotypes.File{Path: u.path, Model: u.model, Pkg: u.pkg})
-		}
+		srcs := byDir[dir]
 		pkg, err := scaffold.Load(dir, srcs)
 		if err != nil {
 			e.errorf("%v", err)

@@ -14,15 +14,7 @@ import (
 // as undefined would only be noise. It returns the diagnostics, and the
 // directories whose package could not be loaded.
 func checkTypes(units []*unit, force bool) (dsl.Diagnostics, []error) {
-	var dirs []string
-	byDir := map[string][]*gotypes.File{}
-	for _, u := range units {
-		dir := filepath.Dir(u.path)
-		if _, seen := byDir[dir]; !seen {
-			dirs = append(dirs, dir)
-		}
-		byDir[dir] = append(byDir[dir], &gotypes.File{Path: u.path, Model: u.model, Pkg: u.pkg})
-	}
+	dirs, byDir := goPackages(units)
 	var diags dsl.Diagnostics
 	var errs []error
 	for _, dir := range dirs {
@@ -40,4 +32,18 @@ func checkTypes(units []*unit, force bool) (dsl.Diagnostics, []error) {
 		diags = append(diags, d...)
 	}
 	return diags, errs
+}
+
+// goPackages groups units by directory, which is by Go package, in the order
+// the directories first appear.
+func goPackages(units []*unit) (dirs []string, byDir map[string][]*gotypes.File) {
+	byDir = map[string][]*gotypes.File{}
+	for _, u := range units {
+		dir := filepath.Dir(u.path)
+		if _, seen := byDir[dir]; !seen {
+			dirs = append(dirs, dir)
+		}
+		byDir[dir] = append(byDir[dir], &gotypes.File{Path: u.path, Model: u.model, Pkg: u.pkg})
+	}
+	return dirs, byDir
 }
