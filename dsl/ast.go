@@ -2,168 +2,199 @@ package dsl
 
 import "github.com/alecthomas/participle/v2/lexer"
 
-// The syntax tree. Each struct is one participle production. The grammar
-// accepts a little more than the language (any identifier as a name, any
-// number-like token as a value) so that the checker, not the parser, reports
-// those mistakes with a message that says what is wrong.
+// The syntax tree, unexported: the model is the package's API. Each struct
+// is one participle production. The grammar accepts a little more than the
+// language (any identifier as a name, any number-like token as a value) so
+// that the checker, not the parser, reports those mistakes with a message
+// that says what is wrong.
+//
+// Keywords are contextual. The lexer gives each node setting a token kind of
+// its own by what its value is (settingTokens), so a setting's value is read
+// by its kind; wherever a name is expected, a setting keyword is a name like
+// any other (astName). Declaration and flow keywords are plain identifiers
+// that the grammar matches by value where it expects them.
 
-// File is a whole .pico file.
-type File struct {
-	Decls []*Decl `parser:"( Newline | @@ )*"`
+// astFile is a whole .pico file.
+type astFile struct {
+	Decls []*astDecl `parser:"( Newline | @@ )*"`
 }
 
-// Decl is one top-level declaration.
-type Decl struct {
-	Package *PackageDecl `parser:"  @@"`
-	Import  *ImportDecl  `parser:"| @@"`
-	Store   *StoreDecl   `parser:"| @@"`
-	Node    *NodeDecl    `parser:"| @@"`
-	Flow    *FlowDecl    `parser:"| @@"`
+// astDecl is one top-level declaration.
+type astDecl struct {
+	Package *astPackage `parser:"  @@"`
+	Import  *astImport  `parser:"| @@"`
+	Store   *astStore   `parser:"| @@"`
+	Node    *astNode    `parser:"| @@"`
+	Flow    *astFlow    `parser:"| @@"`
 }
 
-// PackageDecl is `package NAME`.
-type PackageDecl struct {
+// astPackage is `package NAME`.
+type astPackage struct {
 	Pos  lexer.Position
-	Name *Name `parser:"'package' @@"`
+	Name *astName `parser:"'package' @@"`
 }
 
-// ImportDecl is `import [ALIAS] "PATH"`.
-type ImportDecl struct {
+// astImport is `import [ALIAS] "PATH"`.
+type astImport struct {
 	Pos   lexer.Position
-	Alias *Name `parser:"'import' @@?"`
-	Path  *Str  `parser:"@@"`
+	Alias *astName `parser:"'import' @@?"`
+	Path  *astStr  `parser:"@@"`
 }
 
-// StoreDecl is `store NAME { FIELD... }`.
-type StoreDecl struct {
+// astStore is `store NAME { FIELD... }`.
+type astStore struct {
 	Pos    lexer.Position
-	Name   *Name        `parser:"'store' @@ '{'"`
-	Fields []*FieldDecl `parser:"( Newline | @@ )* '}'"`
+	Name   *astName    `parser:"'store' @@ '{'"`
+	Fields []*astField `parser:"( Newline | @@ )* '}'"`
 }
 
-// FieldDecl is `NAME TYPE [= LITERAL]`. A declaration keyword cannot start
-// a field, a setting or an edge, so a missing `}` is reported where the next
-// declaration begins rather than somewhere inside it.
-type FieldDecl struct {
+// astField is `NAME TYPE [= LITERAL]`. Any word names a field, but the start
+// of a declaration with a block (`node Fetch {`) does not: a store missing
+// its `}` is reported where the next declaration begins rather than as a
+// field called node.
+type astField struct {
 	Pos     lexer.Position
-	Name    *Name     `parser:"(?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@"`
-	Type    *TypeExpr `parser:"@@"`
-	Default *LitExpr  `parser:"( '=' @@ )?"`
+	Name    *astName `parser:"(?! ( 'store' | 'node' | 'flow' ) Ident '{' ) (?! 'import' String ) @@"`
+	Type    *astType `parser:"@@"`
+	Default *astLit  `parser:"( '=' @@ )?"`
 }
 
-// TypeExpr is a Go type expression.
-type TypeExpr struct {
+// astType is a Go type expression.
+type astType struct {
 	Pos     lexer.Position
-	Pointer *TypeExpr    `parser:"  '*' @@"`
-	List    *BracketExpr `parser:"| '[' @@"`
-	Map     *MapExpr     `parser:"| @@"`
-	Named   *NamedExpr   `parser:"| @@"`
+	Pointer *astType    `parser:"  '*' @@"`
+	List    *astBracket `parser:"| '[' @@"`
+	Map     *astMap     `parser:"| @@"`
+	Chan    *astType    `parser:"| (?= 'chan' ( Ident | '*' | '[' ) ) 'chan' @@"` // parsed only to be refused with a reason
+	Named   *astNamed   `parser:"| @@"`
 }
 
-// BracketExpr is the rest of `[]T` (no Len) or `[N]T`. Slices and arrays
+// astBracket is the rest of `[]T` (no Len) or `[N]T`. Slices and arrays
 // share one production so that the parser never needs to look ahead.
-type BracketExpr struct {
-	Len  *Num      `parser:"( ']' | @@ ']' )"`
-	Elem *TypeExpr `parser:"@@"`
+type astBracket struct {
+	Len  *astNum  `parser:"( ']' | @@ ']' )"`
+	Elem *astType `parser:"@@"`
 }
 
-// MapExpr is `map[K]V`.
-type MapExpr struct {
-	Key  *TypeExpr `parser:"'map' '[' @@ ']'"`
-	Elem *TypeExpr `parser:"@@"`
+// astMap is `map[K]V`.
+type astMap struct {
+	Key  *astType `parser:"'map' '[' @@ ']'"`
+	Elem *astType `parser:"@@"`
 }
 
-// NamedExpr is `NAME` or `QUALIFIER.NAME`.
-type NamedExpr struct {
-	First  *Name `parser:"@@"`
-	Second *Name `parser:"( '.' @@ )?"`
+// astNamed is `NAME` or `QUALIFIER.NAME`. A qualifier may be any word (an
+// import may be named wait); a type name is an identifier, so that a missing
+// type (`prep` then `exec string`) is reported where it is missing.
+type astNamed struct {
+	Qualifier *astName  `parser:"( (?= ( Ident | TypeKey | NumberKey | FlagKey | ListKey ) '.' ) @@ '.' )?"`
+	Name      *astIdent `parser:"@@"`
 }
 
-// LitExpr is a default value: a string, number or bool literal. Any
+// astLit is a default value: a string, a number or duration, or a bool. Any
 // identifier is accepted so that `= unknown` gets a clear message.
-type LitExpr struct {
+type astLit struct {
 	Pos    lexer.Position
 	String *string `parser:"  @String"`
 	Number *string `parser:"| @( '-'? Number )"`
 	Ident  *string `parser:"| @Ident"`
 }
 
-// NodeDecl is `node NAME [{ SETTING... }]`.
-type NodeDecl struct {
+// astNode is `node NAME [{ SETTING... }]`.
+type astNode struct {
 	Pos      lexer.Position
-	Name     *Name      `parser:"'node' @@"`
-	Settings []*Setting `parser:"( '{' ( Newline | @@ )* '}' )?"`
+	Name     *astName      `parser:"'node' @@"`
+	Settings []*astSetting `parser:"( '{' ( Newline | @@ )* '}' )?"`
 }
 
-// Setting is one node setting.
-type Setting struct {
-	Pos      lexer.Position
-	Prep     *TypeExpr `parser:"  'prep' @@"`
-	Exec     *TypeExpr `parser:"| 'exec' @@"`
-	Attempts *Num      `parser:"| 'attempts' @@"`
-	Wait     *Num      `parser:"| 'wait' @@"`
-	Backoff  *Num      `parser:"| 'backoff' @@"`
-	Timeout  *Num      `parser:"| 'timeout' @@"`
-	Batch    bool      `parser:"| @'batch'"`
-	Parallel *Num      `parser:"| 'parallel' @@"`
-	Actions  []*Name   `parser:"| 'actions' @@ ( ',' Newline* @@ )*"`
+// astSetting is one node setting: a keyword of settingTable and its value,
+// read by the keyword's value kind. Exactly one of the keys is set, or
+// Unknown.
+type astSetting struct {
+	Pos       lexer.Position
+	TypeKey   string     `parser:"  ( @TypeKey"`
+	Type      *astType   `parser:"    @@ )"`
+	NumberKey string     `parser:"| ( @NumberKey"`
+	Num       *astNum    `parser:"    @@ )"`
+	FlagKey   string     `parser:"| @FlagKey"`
+	ListKey   string     `parser:"| ( @ListKey"`
+	Names     []*astName `parser:"    @@ ( ',' Newline* @@ )* )"`
 	// Unknown catches a misspelled setting and the rest of its line, so the
 	// checker can name it and suggest the right one.
-	Unknown *Name `parser:"| (?! 'prep' | 'exec' | 'attempts' | 'wait' | 'backoff' | 'timeout' | 'batch' | 'parallel' | 'actions' | 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
+	Unknown *astName `parser:"| (?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
 }
 
-// FlowDecl is `flow NAME { ITEM... }`.
-type FlowDecl struct {
+// key is the setting's keyword, "" for an unknown one.
+func (s *astSetting) key() string {
+	switch {
+	case s.TypeKey != "":
+		return s.TypeKey
+	case s.NumberKey != "":
+		return s.NumberKey
+	case s.FlagKey != "":
+		return s.FlagKey
+	}
+	return s.ListKey
+}
+
+// astFlow is `flow NAME { ITEM... }`.
+type astFlow struct {
 	Pos   lexer.Position
-	Name  *Name       `parser:"'flow' @@ '{'"`
-	Items []*FlowItem `parser:"( Newline | @@ )* '}'"`
+	Name  *astName       `parser:"'flow' @@ '{'"`
+	Items []*astFlowItem `parser:"( Newline | @@ )* '}'"`
 }
 
-// FlowItem is `start NODE`, `max_steps N` or an edge chain.
-type FlowItem struct {
+// astFlowItem is `start NODE`, `max_steps N` or an edge chain.
+type astFlowItem struct {
 	Pos      lexer.Position
-	Start    *Name     `parser:"  'start' @@"`
-	MaxSteps *Num      `parser:"| 'max_steps' @@"`
-	Chain    *EdgeExpr `parser:"| @@"`
+	Start    *astName `parser:"  'start' @@"`
+	MaxSteps *astNum  `parser:"| 'max_steps' @@"`
+	Chain    *astEdge `parser:"| @@"`
 	// Unknown catches a line that is neither start, max_steps nor an edge
 	// (no `then` after its first name), so the checker can say which.
-	Unknown *Name `parser:"| (?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
+	Unknown *astName `parser:"| (?! 'package' | 'import' | 'store' | 'node' | 'flow' ) @@ ~( Newline | '}' )*"`
 }
 
-// EdgeExpr is `SOURCE then ACTION -> TARGET [then ACTION -> TARGET]...`.
-type EdgeExpr struct {
-	From  *Name   `parser:"(?= Ident 'then') @@"`
-	Links []*Link `parser:"@@+"`
+// astEdge is `SOURCE then ACTION -> TARGET [then ACTION -> TARGET]...`.
+type astEdge struct {
+	From  *astName   `parser:"(?= ( Ident | TypeKey | NumberKey | FlagKey | ListKey ) 'then' ) @@"`
+	Links []*astLink `parser:"@@+"`
 }
 
-// Link is one `then ACTION -> TARGET` of an edge chain.
-type Link struct {
+// astLink is one `then ACTION -> TARGET` of an edge chain.
+type astLink struct {
 	Pos    lexer.Position
-	Action *Label `parser:"'then' @@ Arrow"`
-	To     *Name  `parser:"@@"`
+	Action *astLabel `parser:"'then' @@ Arrow"`
+	To     *astName  `parser:"@@"`
 }
 
-// Label is an action name or `*`.
-type Label struct {
+// astLabel is an action name or `*`.
+type astLabel struct {
 	Pos   lexer.Position
-	Value string `parser:"@( Ident | '*' )"`
+	Value string `parser:"@( Ident | TypeKey | NumberKey | FlagKey | ListKey | '*' )"`
 }
 
-// Name is an identifier with its position.
-type Name struct {
+// astName is a name: an identifier or a setting keyword, which is a keyword
+// only where a setting is expected.
+type astName struct {
+	Pos   lexer.Position
+	Value string `parser:"@( Ident | TypeKey | NumberKey | FlagKey | ListKey )"`
+}
+
+// astIdent is an identifier that is no setting keyword: a type's name.
+type astIdent struct {
 	Pos   lexer.Position
 	Value string `parser:"@Ident"`
 }
 
-// Str is a double-quoted string literal, still quoted.
-type Str struct {
+// astStr is a double-quoted string literal, still quoted.
+type astStr struct {
 	Pos   lexer.Position
 	Value string `parser:"@String"`
 }
 
-// Num is a number-like token: an integer, a float or a duration, with an
+// astNum is a number-like token: an integer, a float or a duration, with an
 // optional leading minus so that `attempts -1` gets a range message.
-type Num struct {
+type astNum struct {
 	Pos   lexer.Position
 	Value string `parser:"@( '-'? Number )"`
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -68,7 +69,7 @@ type checker struct {
 	// broken holds, per flow and source, the labels of edges whose target
 	// did not resolve, so they are not reported as unrouted too.
 	broken    map[*Flow]map[*Member]map[string]bool
-	flowDecls map[*Flow]*FlowDecl
+	flowDecls map[*Flow]*astFlow
 	// firstUse is where each node or flow is first used by any flow, for
 	// "declared but not used" warnings.
 	firstUse map[string]bool
@@ -85,10 +86,10 @@ func (c *checker) warnf(p Pos, format string, args ...any) {
 	c.diags = append(c.diags, &Diagnostic{Pos: p, Msg: fmt.Sprintf(format, args...), Warning: true})
 }
 
-func (c *checker) file(f *File) {
-	var stores []*StoreDecl
-	var nodes []*NodeDecl
-	var flows []*FlowDecl
+func (c *checker) file(f *astFile) {
+	var stores []*astStore
+	var nodes []*astNode
+	var flows []*astFlow
 	var pkgPos Pos
 	for _, d := range f.Decls {
 		switch {
@@ -129,7 +130,7 @@ func (c *checker) file(f *File) {
 			c.m.Nodes = append(c.m.Nodes, n)
 		}
 	}
-	c.flowDecls = map[*Flow]*FlowDecl{}
+	c.flowDecls = map[*Flow]*astFlow{}
 	for _, fd := range flows {
 		fl := &Flow{Pos: c.src.pos(fd.Name.Pos), Name: fd.Name.Value, Doc: c.src.doc(fd.Pos.Line)}
 		if c.declare("flow", fd.Name) {
@@ -171,7 +172,7 @@ func (c *checker) file(f *File) {
 	c.goNames()
 }
 
-func (c *checker) packageDecl(pd *PackageDecl, first *Pos) {
+func (c *checker) packageDecl(pd *astPackage, first *Pos) {
 	p := c.src.pos(pd.Name.Pos)
 	if c.m.Package != "" {
 		c.errorf(c.src.pos(pd.Pos), "duplicate package clause, first defined at %s", *first)
@@ -190,7 +191,7 @@ func (c *checker) packageDecl(pd *PackageDecl, first *Pos) {
 	}
 }
 
-func (c *checker) importDecl(id *ImportDecl) {
+func (c *checker) importDecl(id *astImport) {
 	pos := c.src.pos(id.Pos)
 	path, err := strconv.Unquote(id.Path.Value)
 	if err != nil || path == "" {
@@ -251,10 +252,10 @@ func isMajorVersion(s string) bool {
 
 // declare enters a store, node or flow name into the shared namespace and
 // reports whether it was new.
-func (c *checker) declare(kind string, n *Name) bool {
+func (c *checker) declare(kind string, n *astName) bool {
 	p := c.src.pos(n.Pos)
 	switch {
-	case keywords[n.Value]:
+	case reserved[n.Value]:
 		c.errorf(p, "%s is a keyword and cannot be a %s name", n.Value, kind)
 		return false
 	case !unicode.IsUpper(rune(n.Value[0])):
@@ -270,7 +271,7 @@ func (c *checker) declare(kind string, n *Name) bool {
 	return true
 }
 
-func (c *checker) store(sd *StoreDecl) *Store {
+func (c *checker) store(sd *astStore) *Store {
 	st := &Store{Pos: c.src.pos(sd.Name.Pos), Name: sd.Name.Value, Doc: c.src.doc(sd.Pos.Line)}
 	names := map[string]Pos{}
 	goNames := map[string]*Field{}
@@ -285,9 +286,6 @@ func (c *checker) store(sd *StoreDecl) *Store {
 			Comment: c.src.trailing[fd.Pos.Line],
 		}
 		switch first, dup := names[f.Name]; {
-		case keywords[f.Name]:
-			c.errorf(p, "%s is a keyword and cannot be a field name", f.Name)
-			continue
 		case dup:
 			c.errorf(p, "duplicate field %q, first defined at %s", f.Name, first)
 			continue
@@ -328,7 +326,7 @@ var (
 )
 
 // typeExpr resolves a type expression; it returns nil after reporting an error.
-func (c *checker) typeExpr(te *TypeExpr) *Type {
+func (c *checker) typeExpr(te *astType) *Type {
 	t := &Type{Pos: c.src.pos(te.Pos)}
 	switch {
 	case te.Pointer != nil:
@@ -348,11 +346,14 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 		if t.Key == nil {
 			return nil
 		}
+	case te.Chan != nil:
+		c.errorf(t.Pos, "channel types cannot be used in a .pico: a store must survive a JSON checkpoint, and phases pass values")
+		return nil
 	default:
 		t.Kind = NamedType
 		named := te.Named
-		if named.Second == nil {
-			t.Name, t.NamePos = named.First.Value, t.Pos
+		if named.Qualifier == nil {
+			t.Name, t.NamePos = named.Name.Value, t.Pos
 			if token.IsKeyword(t.Name) || t.Name == "_" {
 				c.errorf(t.Pos, "%s is not a type name: it is a Go keyword or the blank identifier", t.Name)
 				return nil
@@ -363,16 +364,17 @@ func (c *checker) typeExpr(te *TypeExpr) *Type {
 			}
 			return t
 		}
-		t.Name, t.NamePos = named.Second.Value, c.src.pos(named.Second.Pos)
-		imp, ok := c.imports[named.First.Value]
+		t.Name, t.NamePos = named.Name.Value, c.src.pos(named.Name.Pos)
+		q := named.Qualifier
+		imp, ok := c.imports[q.Value]
 		if !ok {
 			c.badQualifier = true
-			c.errorf(c.src.pos(named.First.Pos), "undefined: %s (no import named %s)%s", named.First.Value, named.First.Value, suggest(named.First.Value, c.importNames()))
+			c.errorf(c.src.pos(q.Pos), "undefined: %s (no import named %s)%s", q.Value, q.Value, suggest(q.Value, c.importNames()))
 			return nil
 		}
 		c.used[imp] = true
-		if !unicode.IsUpper(rune(t.Name[0])) {
-			c.errorf(c.src.pos(named.Second.Pos), "%s.%s is not exported", named.First.Value, t.Name)
+		if !token.IsExported(t.Name) {
+			c.errorf(t.NamePos, "%s.%s is not exported", q.Value, t.Name)
 			return nil
 		}
 		t.Pkg = imp
@@ -392,65 +394,36 @@ func (c *checker) importNames() []string {
 	return names
 }
 
-// settingNames are the node settings, for suggestions; synonyms maps the
-// names PocketFlow users reach for to ours.
-var (
-	settingNames = []string{"prep", "exec", "attempts", "wait", "backoff", "timeout", "batch", "parallel", "actions"}
-	synonyms     = map[string]string{
-		"max_retries": "attempts", "retries": "attempts", "retry": "attempts",
-		"retry_delay": "wait", "delay": "wait", "max_parallel": "parallel", "concurrency": "parallel",
-	}
-)
-
-func (c *checker) settings(n *Node, nd *NodeDecl) {
+func (c *checker) settings(n *Node, nd *astNode) {
 	n.Attempts, n.Backoff, n.Parallel = 1, 1, 1
 	seen := map[string]Pos{}
+	var lastList *astSetting // the last actions list, for a missing comma
 	for _, s := range nd.Settings {
 		p := c.src.pos(s.Pos)
-		key := settingKey(s)
+		key := s.key()
 		if key == "" {
 			name := s.Unknown.Value
 			hint := suggest(name, settingNames)
 			if to, ok := synonyms[name]; ok {
 				hint = fmt.Sprintf("; did you mean %q?", to)
 			}
+			if lastList != nil && lastList.Pos.Line == s.Pos.Line && hint == "" {
+				last := lastList.Names[len(lastList.Names)-1].Value
+				c.errorf(p, "expected , between actions %s and %s: actions are separated by commas", last, name)
+				continue
+			}
 			c.errorf(p, "unknown setting %q%s", name, hint)
 			continue
+		}
+		if s.ListKey != "" {
+			lastList = s
 		}
 		if first, ok := seen[key]; ok {
 			c.errorf(p, "duplicate setting %q, first defined at %s", key, first)
 			continue
 		}
 		seen[key] = p
-		switch key {
-		case "prep":
-			n.Prep = c.typeExpr(s.Prep)
-		case "exec":
-			n.Exec = c.typeExpr(s.Exec)
-		case "attempts":
-			n.Attempts = c.count(s.Attempts, "attempts", 1, n.Attempts)
-		case "parallel":
-			n.Parallel = c.count(s.Parallel, "parallel", 1, n.Parallel)
-		case "wait":
-			n.Wait = c.duration(s.Wait, "wait")
-		case "timeout":
-			n.Timeout = c.duration(s.Timeout, "timeout")
-		case "backoff":
-			f, err := strconv.ParseFloat(s.Backoff.Value, 64)
-			switch {
-			case err != nil:
-				c.errorf(c.src.pos(s.Backoff.Pos), "backoff must be a number, not %s", s.Backoff.Value)
-			case f < 1:
-				c.errorf(c.src.pos(s.Backoff.Pos), "backoff must be at least 1, not %s", s.Backoff.Value)
-			default:
-				n.Backoff = f
-			}
-		case "batch":
-			n.Batch = true
-		case "actions":
-			c.declared[n] = true
-			c.declaredActions(n, s.Actions)
-		}
+		settingsByName[key].apply(c, n, s)
 	}
 	_, hasPrep := seen["prep"]
 	_, hasExec := seen["exec"]
@@ -466,35 +439,27 @@ func (c *checker) settings(n *Node, nd *NodeDecl) {
 	} else if p, ok := seen["parallel"]; ok {
 		c.errorf(p, "parallel needs batch: only a batch node runs elements at once")
 	}
+	if p, ok := seen["fallback"]; ok && !hasExec {
+		c.errorf(p, "fallback needs an exec type: ExecFallback stands in for a failed Exec")
+	}
 }
 
-// settingKey names the setting s holds, or "" for an unknown one.
-func settingKey(s *Setting) string {
+// factor parses a multiplier of at least 1 (backoff).
+func (c *checker) factor(num *astNum, what string, def float64) float64 {
+	f, err := strconv.ParseFloat(num.Value, 64)
 	switch {
-	case s.Prep != nil:
-		return "prep"
-	case s.Exec != nil:
-		return "exec"
-	case s.Attempts != nil:
-		return "attempts"
-	case s.Wait != nil:
-		return "wait"
-	case s.Backoff != nil:
-		return "backoff"
-	case s.Timeout != nil:
-		return "timeout"
-	case s.Batch:
-		return "batch"
-	case s.Parallel != nil:
-		return "parallel"
-	case s.Actions != nil:
-		return "actions"
+	case err != nil || math.IsInf(f, 0) || math.IsNaN(f):
+		c.errorf(c.src.pos(num.Pos), "%s must be a number, not %s", what, num.Value)
+	case f < 1:
+		c.errorf(c.src.pos(num.Pos), "%s must be at least 1, not %s", what, num.Value)
+	default:
+		return f
 	}
-	return ""
+	return def
 }
 
 // count parses a whole number setting of at least least.
-func (c *checker) count(num *Num, what string, least, def int) int {
+func (c *checker) count(num *astNum, what string, least, def int) int {
 	p := c.src.pos(num.Pos)
 	n, err := strconv.Atoi(num.Value)
 	switch {
@@ -514,7 +479,7 @@ func (c *checker) count(num *Num, what string, least, def int) int {
 // duration from one too large for time.Duration.
 var durationSyntax = regexp.MustCompile(`^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
 
-func (c *checker) duration(num *Num, what string) time.Duration {
+func (c *checker) duration(num *astNum, what string) time.Duration {
 	p := c.src.pos(num.Pos)
 	d, err := time.ParseDuration(num.Value)
 	switch {
@@ -532,7 +497,7 @@ func (c *checker) duration(num *Num, what string) time.Duration {
 	return 0
 }
 
-func (c *checker) declaredActions(n *Node, names []*Name) {
+func (c *checker) declaredActions(n *Node, names []*astName) {
 	seen := map[string]Pos{}
 	for _, a := range names {
 		p := c.src.pos(a.Pos)
@@ -549,7 +514,7 @@ func (c *checker) declaredActions(n *Node, names []*Name) {
 
 // action makes the Action named name of owner, or reports why it cannot be one.
 func (c *checker) action(owner, name string, p Pos) *Action {
-	if keywords[name] {
+	if reserved[name] {
 		c.errorf(p, "%s is a keyword and cannot be an action name", name)
 		return nil
 	}

@@ -9,7 +9,7 @@ import (
 // flowItems reads a flow's start, max_steps and edges. Members are created
 // in order of first appearance, start first, which is the field order of the
 // generated flow struct.
-func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
+func (c *checker) flowItems(fl *Flow, fd *astFlow) {
 	c.members[fl] = map[string]*Member{}
 	var startPos, maxPos *Pos
 	unknown := false // a misspelled `start` must not also count as missing
@@ -59,7 +59,7 @@ func (c *checker) flowItems(fl *Flow, fd *FlowDecl) {
 
 // unknownFlowItem explains a flow line that is not start, max_steps or an
 // edge: a node name without `then` after it, or a misspelled keyword.
-func (c *checker) unknownFlowItem(n *Name) {
+func (c *checker) unknownFlowItem(n *astName) {
 	p := c.src.pos(n.Pos)
 	if c.nodes[n.Value] != nil || c.flows[n.Value] != nil || n.Value == "end" {
 		c.errorf(p, "expected then after %s: an edge is `%s then ACTION -> TARGET`", n.Value, n.Value)
@@ -70,7 +70,7 @@ func (c *checker) unknownFlowItem(n *Name) {
 }
 
 // edge adds one `from then action -> to` link to fl, if its names resolve.
-func (c *checker) edge(fl *Flow, from *Name, link *Link) {
+func (c *checker) edge(fl *Flow, from *astName, link *astLink) {
 	e := &Edge{Pos: c.src.pos(from.Pos), Label: link.Action.Value, LabelPos: c.src.pos(link.Action.Pos), ToPos: c.src.pos(link.To.Pos)}
 	ok := true
 	if from.Value == "end" {
@@ -84,7 +84,7 @@ func (c *checker) edge(fl *Flow, from *Name, link *Link) {
 			ok = false
 		}
 	}
-	if keywords[e.Label] {
+	if reserved[e.Label] {
 		c.errorf(e.LabelPos, "%s is a keyword and cannot be an action name", e.Label)
 		ok = false
 	}
@@ -113,7 +113,7 @@ func (c *checker) markBroken(fl *Flow, m *Member, label string) {
 
 // member resolves a node or flow name used in fl, creating its Member on
 // first use.
-func (c *checker) member(fl *Flow, n *Name) *Member {
+func (c *checker) member(fl *Flow, n *astName) *Member {
 	if m, ok := c.members[fl][n.Value]; ok {
 		return m
 	}

@@ -129,7 +129,7 @@ func (p *printer) add(l *line, i, j int) *line {
 	return l
 }
 
-func (p *printer) file(f *File) {
+func (p *printer) file(f *astFile) {
 	for _, d := range f.Decls {
 		switch {
 		case d.Package != nil:
@@ -242,7 +242,7 @@ func (p *printer) item(kind lineKind, cells []string, i, j int) *line {
 		startLine: p.toks[i].line, endLine: p.toks[j].line}
 }
 
-func (p *printer) field(fd *FieldDecl, i, j int) *line {
+func (p *printer) field(fd *astField, i, j int) *line {
 	typ := typeString(fd.Type)
 	if fd.Default != nil {
 		typ += " = " + litString(fd.Default)
@@ -252,26 +252,16 @@ func (p *printer) field(fd *FieldDecl, i, j int) *line {
 
 // setting returns the line of a node setting, or several for an actions
 // list that the source broke after commas.
-func (p *printer) setting(st *Setting, i, j int) []*line {
+func (p *printer) setting(st *astSetting, i, j int) []*line {
 	kv := func(k, v string) []*line { return []*line{p.item(kindSetting, []string{k, v}, i, j)} }
 	switch {
-	case st.Prep != nil:
-		return kv("prep", typeString(st.Prep))
-	case st.Exec != nil:
-		return kv("exec", typeString(st.Exec))
-	case st.Attempts != nil:
-		return kv("attempts", st.Attempts.Value)
-	case st.Wait != nil:
-		return kv("wait", st.Wait.Value)
-	case st.Backoff != nil:
-		return kv("backoff", st.Backoff.Value)
-	case st.Timeout != nil:
-		return kv("timeout", st.Timeout.Value)
-	case st.Batch:
-		return kv("batch", "")
-	case st.Parallel != nil:
-		return kv("parallel", st.Parallel.Value)
-	case st.Actions != nil:
+	case st.TypeKey != "":
+		return kv(st.TypeKey, typeString(st.Type))
+	case st.NumberKey != "":
+		return kv(st.NumberKey, st.Num.Value)
+	case st.FlagKey != "":
+		return kv(st.FlagKey, "")
+	case st.ListKey != "":
 		return p.actions(i, j)
 	}
 	return []*line{p.item(kindOther, []string{p.raw(i, j)}, i, j)}
@@ -311,7 +301,7 @@ func (p *printer) actions(i, j int) []*line {
 	return ls
 }
 
-func (p *printer) flowItem(it *FlowItem, i, j int) *line {
+func (p *printer) flowItem(it *astFlowItem, i, j int) *line {
 	switch {
 	case it.Start != nil:
 		return p.item(kindOther, []string{"start " + it.Start.Value}, i, j)
@@ -343,7 +333,7 @@ func (p *printer) raw(i, j int) string {
 }
 
 // typeString prints a type without spaces, as gofmt does.
-func typeString(t *TypeExpr) string {
+func typeString(t *astType) string {
 	switch {
 	case t.Pointer != nil:
 		return "*" + typeString(t.Pointer)
@@ -355,15 +345,17 @@ func typeString(t *TypeExpr) string {
 		return "[" + n + "]" + typeString(t.List.Elem)
 	case t.Map != nil:
 		return "map[" + typeString(t.Map.Key) + "]" + typeString(t.Map.Elem)
-	case t.Named != nil && t.Named.Second != nil:
-		return t.Named.First.Value + "." + t.Named.Second.Value
+	case t.Chan != nil:
+		return "chan " + typeString(t.Chan)
+	case t.Named != nil && t.Named.Qualifier != nil:
+		return t.Named.Qualifier.Value + "." + t.Named.Name.Value
 	case t.Named != nil:
-		return t.Named.First.Value
+		return t.Named.Name.Value
 	}
 	return ""
 }
 
-func litString(l *LitExpr) string {
+func litString(l *astLit) string {
 	switch {
 	case l.String != nil:
 		return *l.String

@@ -13,7 +13,7 @@ import (
 // Go source. Defaults are allowed on string, bool and numeric fields. For a
 // named type the .pico cannot see into (time.Duration, a local Level), any
 // literal is accepted and the Go compiler has the last word.
-func (c *checker) literal(le *LitExpr, t *Type) *Literal {
+func (c *checker) literal(le *astLit, t *Type) *Literal {
 	p := c.src.pos(le.Pos)
 	lit := &Literal{Pos: p}
 	var val constant.Value

@@ -131,6 +131,9 @@ type Node struct {
 	Timeout  time.Duration
 	Batch    bool // Prep returns a slice; Exec runs once per element
 	Parallel int  // >= 1; more than 1 only with Batch
+	// Fallback says the node implements ExecFallback, called with the last
+	// error once every attempt of Exec has failed (per element for a batch).
+	Fallback bool
 	// Actions are the node's outcomes: its `actions` list when it declares one,
 	// else the labels of its outgoing edges across all flows, in order of first
 	// appearance. None: the node is terminal.

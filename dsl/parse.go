@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -13,15 +12,19 @@ import (
 )
 
 // picoLexer splits a .pico file into tokens. Newlines are tokens because they
-// end statements. Number is deliberately broad (it takes 500ms, 1.5, 0x1F and
-// 3x alike) so that a malformed value reaches the checker, which knows whether
+// end statements. Number is deliberately broad (it takes 500ms, .5s, 1.5, 0x1F,
+// 3µs and 3x alike) so that a malformed value reaches the checker, which knows whether
 // a duration, an integer or a float belongs there. Unterminated strings and
 // stray characters are tokens too, so they get a message, not a lexer dump.
 var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Comment", Pattern: `//[^\n]*`},
 	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
 	{Name: "Unterminated", Pattern: `"(\\.|[^"\\\n])*`},
-	{Name: "Number", Pattern: `[0-9](?:[eEpP][+-]|[0-9A-Za-z_.µ])*`},
+	{Name: "Number", Pattern: `(?:[0-9]|\.[0-9])(?:[eEpP][+-]|[0-9A-Za-z_.\x{B5}\x{3BC}])*`},
+	{Name: settingTokens[typeValue], Pattern: keywordPattern(typeValue)},
+	{Name: settingTokens[numberValue], Pattern: keywordPattern(numberValue)},
+	{Name: settingTokens[flagValue], Pattern: keywordPattern(flagValue)},
+	{Name: settingTokens[nameListValue], Pattern: keywordPattern(nameListValue)},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
 	{Name: "Arrow", Pattern: `->`},
 	{Name: "Punct", Pattern: `[{}\[\]*.,=-]`},
@@ -30,20 +33,44 @@ var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Other", Pattern: `.`},
 })
 
-var parser = participle.MustBuild[File](
+var parser = participle.MustBuild[astFile](
 	participle.Lexer(picoLexer),
 	participle.Elide("Comment", "Whitespace"),
 	participle.UseLookahead(0),
 )
 
-// keywords cannot be names: a field, action, node or flow called `then` or
-// `end` would make edges ambiguous.
-var keywords = map[string]bool{
-	"package": true, "import": true, "store": true, "node": true, "flow": true,
-	"prep": true, "exec": true, "attempts": true, "wait": true, "backoff": true,
-	"timeout": true, "batch": true, "parallel": true, "actions": true,
-	"start": true, "max_steps": true, "then": true, "end": true,
+// reserved are the words that no name may be: an action, node or flow
+// called then or end would make edges ambiguous. Every other keyword is
+// contextual (see ast.go).
+var reserved = map[string]bool{"then": true, "end": true}
+
+// isSetting reports whether the token t is a setting keyword.
+func isSetting(t lexer.Token) bool {
+	_, ok := settingKinds[t.Type]
+	return ok
 }
+
+// isKeyword reports whether the token t is a keyword where a keyword may
+// stand: a setting, or a declaration or flow keyword.
+func isKeyword(t lexer.Token) bool {
+	if isSetting(t) {
+		return true
+	}
+	switch t.Value {
+	case "package", "import", "store", "node", "flow", "start", "max_steps", "then", "end":
+		return t.Type == picoLexer.Symbols()["Ident"]
+	}
+	return false
+}
+
+// settingKinds maps the token kinds of setting keywords back to their kinds.
+var settingKinds = func() map[lexer.TokenType]valueKind {
+	m := map[lexer.TokenType]valueKind{}
+	for k, name := range settingTokens {
+		m[picoLexer.Symbols()[name]] = k
+	}
+	return m
+}()
 
 // source is a file being parsed: its bytes, for turning participle's rune
 // columns into byte columns, and its comments, for doc comments.
@@ -89,7 +116,7 @@ func (s *source) offsetPos(off int) Pos {
 // parse builds the syntax tree. A syntax error stops the parse: the grammar
 // has no statement-level recovery, and a second error after a misparse is
 // more often noise than help.
-func (s *source) parse() (*File, *Diagnostic) {
+func (s *source) parse() (*astFile, *Diagnostic) {
 	if !utf8.Valid(s.src) {
 		off := 0
 		for off < len(s.src) {
@@ -133,27 +160,32 @@ func (s *source) scan() *Diagnostic {
 	symbols := picoLexer.Symbols()
 	comment, space, newline := symbols["Comment"], symbols["Whitespace"], symbols["Newline"]
 	codeLine := 0 // the last line that holds a token other than a comment
-	// nesting counts the type-building tokens in a row (*, [, ], map): a
-	// type nested thousands deep would exhaust the parser's stack and the
-	// Go formatter's depth limit, so it is refused before parsing.
+	// nesting counts the type constructors (*, [, map, chan) of the type
+	// expression being read: a type nested thousands deep would exhaust the
+	// parser's stack and the Go formatter's depth limit, so it is refused
+	// before parsing. A type goes on past a name or length followed by ] or
+	// . (map[int]map[int]..., [2][2]..., a.B), and ends at any other token.
 	nesting := 0
+	var prev lexer.Token // the last significant token
 	for {
 		t, err := lx.Next()
 		if err != nil {
 			return s.syntaxError(err)
 		}
-		if t.EOF() {
-			return nil
-		}
-		switch t.Value {
-		case "*", "[", "]", "map":
-			if nesting++; nesting > maxTypeNesting {
-				return &Diagnostic{Pos: s.pos(t.Pos), Msg: fmt.Sprintf("type nested too deeply: more than %d levels", maxTypeNesting)}
-			}
-		default:
-			if t.Type != space {
+		if t.Type != space && t.Type != comment {
+			switch {
+			case prev.Value == "*" || prev.Value == "[" || prev.Value == "map" || prev.Value == "chan":
+				if nesting++; nesting > maxTypeNesting {
+					return &Diagnostic{Pos: s.pos(prev.Pos), Msg: fmt.Sprintf("type nested too deeply: more than %d levels", maxTypeNesting)}
+				}
+			case prev.Value == "]" || prev.Value == "." || t.Value == "]" || t.Value == ".":
+			default:
 				nesting = 0
 			}
+			prev = t
+		}
+		if t.EOF() {
+			return nil
 		}
 		switch t.Type {
 		case symbols["Unterminated"]:
@@ -214,17 +246,23 @@ func (s *source) syntaxError(err error) *Diagnostic {
 		d.Pos, d.Msg = s.pos(prev.Pos), "unexpected trailing comma"
 	case want == "import path string":
 		d.Msg = `expected a quoted import path, as in import "time", found ` + found
-	case want == "" && tok.Type == symbols["Ident"] && slices.Contains(settingNames, tok.Value):
+	case want == "" && isSetting(tok):
 		d.Msg = fmt.Sprintf("setting %s outside a node block: is the { after the node name missing?", tok.Value)
 	case want == "" && tok.Value == "{":
 		d.Msg = `unexpected {: it must be on the same line as its store, node or flow`
 	case want == "" && tok.Type == symbols["Ident"] && next != nil && next.Value == "then":
 		d.Msg = "edge outside a flow: edges go inside flow NAME { ... }"
-	case want == "" && tok.Type == symbols["Ident"] && !keywords[tok.Value]:
+	case want == "" && tok.Type == symbols["Ident"] && !isKeyword(tok):
 		d.Msg = fmt.Sprintf("unexpected name %s: expected package, import, store, node or flow%s",
 			tok.Value, suggest(tok.Value, []string{"package", "import", "store", "node", "flow"}))
 	case strings.HasPrefix(want, "}") && (tok.EOF() || declKeywords[tok.Value]):
 		if open, ok := s.unclosedBrace(tok.Pos.Offset); ok {
+			// `node Answer` after a store missing its } reads as a field
+			// called node; a declaration keyword that starts a line is
+			// where the block most likely should have ended.
+			if decl := s.declAtLineStart(open.Offset, tok.Pos.Offset); decl != nil {
+				d.Pos, found = s.pos(decl.Pos), describe(*decl)
+			}
 			d.Msg = fmt.Sprintf("expected } to close the { at %d:%d, found %s", open.Line, open.Column, found)
 		} else {
 			d.Msg = "expected }, found " + found
@@ -297,6 +335,24 @@ func (s *source) invalidChar(off int, r string) *Diagnostic {
 	return d
 }
 
+// declAtLineStart returns the first declaration keyword between the offsets
+// from and to that starts a line, or nil.
+func (s *source) declAtLineStart(from, to int) *lexer.Token {
+	lx, err := picoLexer.LexString(s.filename, string(s.src[:to]))
+	if err != nil {
+		return nil
+	}
+	for {
+		t, err := lx.Next()
+		if err != nil || t.EOF() {
+			return nil
+		}
+		if t.Pos.Offset > from && t.Pos.Column == 1 && declKeywords[t.Value] && t.Type == picoLexer.Symbols()["Ident"] {
+			return &t
+		}
+	}
+}
+
 // unclosedBrace finds the innermost `{` still open at offset, so that a
 // missing `}` can be reported together with the block it should close.
 func (s *source) unclosedBrace(offset int) (Pos, bool) {
@@ -328,14 +384,16 @@ func (s *source) unclosedBrace(offset int) (Pos, bool) {
 // expected maps the first element that participle expected (a production
 // or token name of the grammar) to words a user knows.
 var expected = map[string]string{
-	"TypeExpr": "type",
-	"LitExpr":  "value",
+	"AstType":  "type",
+	"AstLit":   "value",
 	"<number>": "number",
-	"Label":    "action or *",
+	"AstNum":   "number",
+	"AstLabel": "action or *",
 	"<arrow>":  "->",
-	"Name":     "name",
-	"Link+":    "then",
-	"Str":      "import path string",
+	"AstName":  "name",
+	"AstIdent": "type",
+	"AstLink+": "then",
+	"AstStr":   "import path string",
 	`"}"`:      "}",
 	`"{"`:      "{",
 	`"]"`:      "]",
@@ -364,7 +422,7 @@ func describe(t lexer.Token) string {
 		return "string " + t.Value
 	case t.Type == symbols["Number"]:
 		return fmt.Sprintf("number %s", t.Value)
-	case t.Type == symbols["Ident"] && keywords[t.Value]:
+	case isKeyword(t):
 		return fmt.Sprintf("keyword %s", t.Value)
 	case t.Type == symbols["Ident"]:
 		return fmt.Sprintf("name %s", t.Value)
