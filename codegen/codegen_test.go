@@ -13,8 +13,8 @@ import (
 // supportModel builds by hand the model of the support.pico of SPEC §1, so
 // that these tests do not depend on the checker.
 func supportModel() *dsl.Model {
-	llm := &dsl.Import{Alias: "llm", Path: "example.com/app/llm", Name: "llm"}
-	tm := &dsl.Import{Path: "time", Name: "time"}
+	llm := &dsl.Import{Alias: "llm", Path: "example.com/app/llm", Name: "llm", GoName: "llm"}
+	tm := &dsl.Import{Path: "time", Name: "time", GoName: "time"}
 	named := func(name string) *dsl.Type { return &dsl.Type{Kind: dsl.NamedType, Name: name} }
 	slice := func(t *dsl.Type) *dsl.Type { return &dsl.Type{Kind: dsl.SliceType, Elem: t} }
 	acts := func(node string, names ...string) []*dsl.Action {
@@ -24,7 +24,7 @@ func supportModel() *dsl.Model {
 		}
 		return out
 	}
-	store := &dsl.Store{Name: "Ticket", Doc: []string{"Ticket is the state that every node reads and writes."}, Fields: []*dsl.Field{
+	store := &dsl.Store{Name: "Ticket", Constructor: "NewTicket", Doc: []string{"Ticket is the state that every node reads and writes."}, Fields: []*dsl.Field{
 		{Name: "query", GoName: "Query", Type: named("string")},
 		{Name: "intent", GoName: "Intent", Type: named("string"), Default: &dsl.Literal{Kind: dsl.StringLit, Go: `"unknown"`}, Comment: "defaults: string, number and bool literals"},
 		{Name: "urls", GoName: "URLs", Type: slice(named("string"))},
@@ -33,16 +33,16 @@ func supportModel() *dsl.Model {
 		{Name: "budget", GoName: "Budget", Type: &dsl.Type{Kind: dsl.NamedType, Name: "Duration", Pkg: tm}},
 		{Name: "tries", GoName: "Tries", Type: named("int"), Default: &dsl.Literal{Kind: dsl.IntLit, Go: "0"}},
 	}}
-	classify := &dsl.Node{Name: "Classify", Doc: []string{"Classify asks the model what the user wants."},
+	classify := &dsl.Node{Name: "Classify", Interface: "ClassifyNode", ActionType: "ClassifyAction", Doc: []string{"Classify asks the model what the user wants."},
 		Prep: named("string"), Exec: named("string"), Attempts: 3, Wait: 500 * time.Millisecond, Backoff: 2, Timeout: 20 * time.Second, Parallel: 1,
 		Actions: acts("Classify", "faq", "lookup", "billing", "refund")}
-	fetch := &dsl.Node{Name: "Fetch", Prep: slice(named("string")), Exec: named("Page"), Attempts: 1, Backoff: 1, Batch: true, Parallel: 8,
+	fetch := &dsl.Node{Name: "Fetch", Interface: "FetchNode", ActionType: "FetchAction", Prep: slice(named("string")), Exec: named("Page"), Attempts: 1, Backoff: 1, Batch: true, Parallel: 8,
 		Actions: acts("Fetch", "more", "enough")}
-	answer := &dsl.Node{Name: "Answer", Prep: named("string"), Exec: named("string"), Attempts: 1, Backoff: 1, Parallel: 1}
-	escalate := &dsl.Node{Name: "Escalate", Attempts: 1, Backoff: 1, Parallel: 1}
+	answer := &dsl.Node{Name: "Answer", Interface: "AnswerNode", Prep: named("string"), Exec: named("string"), Attempts: 1, Backoff: 1, Parallel: 1}
+	escalate := &dsl.Node{Name: "Escalate", Interface: "EscalateNode", Attempts: 1, Backoff: 1, Parallel: 1}
 
-	research := &dsl.Flow{Name: "Research", Subflow: true, Outcomes: acts("Research", "enough")}
-	rFetch := &dsl.Member{Node: fetch}
+	research := &dsl.Flow{Name: "Research", Constructor: "NewResearch", ActionType: "ResearchAction", Subflow: true, Outcomes: acts("Research", "enough")}
+	rFetch := &dsl.Member{Node: fetch, State: "atFetch", Param: "fetch"}
 	research.Start = rFetch
 	research.Members = []*dsl.Member{rFetch}
 	e1 := &dsl.Edge{From: rFetch, Label: "more", To: rFetch}
@@ -50,8 +50,13 @@ func supportModel() *dsl.Model {
 	research.Edges = []*dsl.Edge{e1, e2}
 	rFetch.Routes = []*dsl.Route{{Action: fetch.Actions[0], Target: rFetch, Edge: e1}, {Action: fetch.Actions[1], Edge: e2}}
 
-	support := &dsl.Flow{Name: "Support", MaxSteps: 50}
-	sClassify, sAnswer, sResearch, sEscalate := &dsl.Member{Node: classify}, &dsl.Member{Node: answer}, &dsl.Member{Flow: research}, &dsl.Member{Node: escalate}
+	support := &dsl.Flow{Name: "Support", Constructor: "NewSupport", MaxSteps: 50}
+	member := func(n *dsl.Node, f *dsl.Flow) *dsl.Member {
+		m := &dsl.Member{Node: n, Flow: f}
+		m.State, m.Param = "at"+m.Name(), strings.ToLower(m.Name()[:1])+m.Name()[1:]
+		return m
+	}
+	sClassify, sAnswer, sResearch, sEscalate := member(classify, nil), member(answer, nil), member(nil, research), member(escalate, nil)
 	support.Start = sClassify
 	support.Members = []*dsl.Member{sClassify, sAnswer, sResearch, sEscalate}
 	faq := &dsl.Edge{From: sClassify, Label: "faq", To: sAnswer}
@@ -68,8 +73,9 @@ func supportModel() *dsl.Model {
 	sResearch.Routes = []*dsl.Route{{Action: research.Outcomes[0], Target: sAnswer, Edge: enough}}
 
 	return &dsl.Model{
-		Filename: "testdata/support.pico",
-		Package:  "support",
+		Filename:   "testdata/support.pico",
+		SourceHash: "5f3c",
+		Package:    "support",
 		Imports:  []*dsl.Import{tm, llm},
 		Store:    store,
 		Nodes:    []*dsl.Node{classify, fetch, answer, escalate},
@@ -88,7 +94,8 @@ func TestGenerateSupport(t *testing.T) {
 	}
 	out := string(src)
 	for _, want := range []string{
-		"// Code generated by picoflow from support.pico. DO NOT EDIT.\n\npackage support\n",
+		"// Code generated by picoflow from support.pico. DO NOT EDIT.\n//picoflow:source support.pico sha256=5f3c generator=" + GeneratorVersion + "\n\npackage support\n",
+		"\nconst _ = runtime." + runtimeVersion + "\n",
 		"\tllm \"example.com/app/llm\"\n",
 		"\t\"github.com/digital-duck/picoflow-go/runtime\"\n",
 		"\tIntent string   `json:\"intent\"` // defaults: string, number and bool literals\n",
@@ -104,7 +111,8 @@ func TestGenerateSupport(t *testing.T) {
 		"// Exec runs once per element of Prep, at most 8 at once.\n",
 		"//\tClassify then * -> Escalate (billing, refund)\n",
 		"runtime.Policy{Attempts: 3, Wait: 500 * time.Millisecond, Backoff: 2, Timeout: 20 * time.Second}",
-		"runtime.ExecBatch(ctx, r, runtime.Policy{Parallel: 8}, p, n.Exec, fallback)",
+		"runtime.ExecBatch(ctx, r, runtime.Policy{Parallel: 8}, p, n.Exec, nil)",
+		"func NewSupport(classify ClassifyNode, answer AnswerNode, research *Research, escalate EscalateNode) *Support {",
 		"r := runtime.Start(\"Support\", \"" + schema(m.Store) + "\", 50, opts)",
 		"r, err := runtime.Resume(cp, \"Support\", \"" + schema(m.Store) + "\", 50, opts)",
 		"\t\tcase ClassifyBilling, ClassifyRefund:\n\t\t\t\tat = atEscalate\n",
@@ -169,12 +177,11 @@ func TestGeneratePackage(t *testing.T) {
 	}
 }
 
-// A user import whose name a generated body declares as a local variable
-// must get another name, or the Exec closure's result type would refer to
-// the variable.
-func TestImportShadowedByLocal(t *testing.T) {
+// An import is written by the name the model gives it (dsl renames one that
+// generated code needs for itself).
+func TestImportGoName(t *testing.T) {
 	m := supportModel()
-	p := &dsl.Import{Path: "example.com/p", Name: "p"}
+	p := &dsl.Import{Path: "example.com/p", Name: "p", GoName: "p1"}
 	m.Imports = append(m.Imports, p)
 	m.Nodes[2].Exec = &dsl.Type{Kind: dsl.NamedType, Name: "Answer", Pkg: p}
 	src, err := Generate(m, Options{})
@@ -182,7 +189,7 @@ func TestImportShadowedByLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := string(src)
-	for _, want := range []string{"\tp1 \"example.com/p\"\n", "func(ctx context.Context, err error) (p1.Answer, error)"} {
+	for _, want := range []string{"\tp1 \"example.com/p\"\n", "Exec(ctx context.Context, prep string) (p1.Answer, error)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -190,10 +197,10 @@ func TestImportShadowedByLocal(t *testing.T) {
 }
 
 // A user import named like one of the generated code's packages but with
-// another path must not take the name from it.
+// another path is written by its GoName, leaving the name to generated code.
 func TestImportNamedLikeOwnPackage(t *testing.T) {
 	m := supportModel()
-	rt := &dsl.Import{Path: "runtime", Name: "runtime"}
+	rt := &dsl.Import{Path: "runtime", Name: "runtime", GoName: "runtime1"}
 	m.Imports = append(m.Imports, rt)
 	m.Store.Fields = append(m.Store.Fields, &dsl.Field{Name: "mem", GoName: "Mem", Type: &dsl.Type{Kind: dsl.NamedType, Name: "MemStats", Pkg: rt}})
 	src, err := Generate(m, Options{})

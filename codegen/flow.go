@@ -16,7 +16,7 @@ func (g *gen) flow(fl *dsl.Flow) {
 		if m.Flow != nil {
 			fields = append(fields, jen.Id(m.Name()).Op("*").Id(m.Flow.Name))
 		} else {
-			fields = append(fields, jen.Id(m.Name()).Id(m.Node.Name+"Node"))
+			fields = append(fields, jen.Id(m.Name()).Id(m.Node.Interface))
 		}
 	}
 	// The .pico doc comes first, as it names the flow the Go way.
@@ -24,18 +24,43 @@ func (g *gen) flow(fl *dsl.Flow) {
 	if len(doc) == 0 {
 		doc = []string{fmt.Sprintf("%s runs flow %s of %s.", fl.Name, fl.Name, g.src)}
 	}
-	edges := []string{"Set every field, then call Run."}
+	edges := []string{fmt.Sprintf("Make it with %s, then call Run.", fl.Constructor)}
 	if len(fl.Edges) > 0 {
-		edges = []string{"Set every field, then call Run. Its edges:", ""}
+		edges = []string{fmt.Sprintf("Make it with %s, then call Run. Its edges:", fl.Constructor), ""}
 	}
 	for _, e := range fl.Edges {
 		edges = append(edges, "\t"+edgeText(e))
 	}
 	g.decl(paragraphs(doc, edges), jen.Type().Id(fl.Name).Struct(fields...))
+	g.constructor(fl)
 
 	g.runMethod(fl)
 	g.checkMethod(fl)
 	g.runLoop(fl)
+}
+
+// constructor emits New<Flow>, which takes every member in the order of the
+// struct: a member added to the .pico breaks every call that does not pass
+// it, at compile time, where a struct literal would leave the field nil.
+func (g *gen) constructor(fl *dsl.Flow) {
+	var params, values []jen.Code
+	for _, m := range fl.Members {
+		params = append(params, jen.Id(m.Param).Add(memberType(m)))
+		values = append(values, field(m.Name(), jen.Id(m.Param)))
+	}
+	g.decl([]string{
+		fmt.Sprintf("%s returns flow %s with its members, in the order of its fields.", fl.Constructor, fl.Name),
+	}, jen.Func().Id(fl.Constructor).Params(params...).Op("*").Id(fl.Name).Block(
+		jen.Return(jen.Op("&").Id(fl.Name).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, values...)),
+	))
+}
+
+// memberType is the type of a member's field in its flow's struct.
+func memberType(m *dsl.Member) *jen.Statement {
+	if m.Flow != nil {
+		return jen.Op("*").Id(m.Flow.Name)
+	}
+	return jen.Id(m.Node.Interface)
 }
 
 // edgeText writes e as in the .pico; a `*` edge also lists the actions it
@@ -169,9 +194,9 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 	var consts, cases []jen.Code
 	for i, m := range fl.Members {
 		if i == 0 {
-			consts = append(consts, jen.Id(at(m)).Op("=").Iota())
+			consts = append(consts, jen.Id(m.State).Op("=").Iota())
 		} else {
-			consts = append(consts, jen.Id(at(m)))
+			consts = append(consts, jen.Id(m.State))
 		}
 		var body []jen.Code
 		if m.Flow != nil {
@@ -179,13 +204,13 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 		} else {
 			body = l.nodeStep(m)
 		}
-		cases = append(cases, jen.Case(jen.Id(at(m))).Block(body...))
+		cases = append(cases, jen.Case(jen.Id(m.State)).Block(body...))
 	}
 	results := jen.Params(jen.Err().Error())
 	doc := []string{"run runs the steps of the flow from the member named from; at holds the", "member that runs next."}
 	if fl.Subflow {
 		// Named results, because Recover sets err through a pointer.
-		results = jen.Params(jen.Id("a").Id(fl.Name+"Action"), jen.Err().Error())
+		results = jen.Params(jen.Id("a").Id(fl.ActionType), jen.Err().Error())
 		doc = []string{
 			"run runs the steps of the flow from the member named from, for Run or as a",
 			"step of a flow that uses it, and returns its outcome; at holds the member",
@@ -197,9 +222,9 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 	entry := []jen.Code{jen.Case(jen.Lit(""), jen.Lit(fl.Start.Name()))}
 	var names []jen.Code
 	for _, m := range fl.Members {
-		names = append(names, jen.Id(at(m)).Op(":").Lit(m.Name()))
+		names = append(names, jen.Id(m.State).Op(":").Lit(m.Name()))
 		if m != fl.Start {
-			entry = append(entry, jen.Case(jen.Lit(m.Name())).Block(jen.Id("at").Op("=").Id(at(m))))
+			entry = append(entry, jen.Case(jen.Lit(m.Name())).Block(jen.Id("at").Op("=").Id(m.State)))
 		}
 	}
 	entry = append(entry, jen.Default().Block(l.ret(
@@ -211,7 +236,7 @@ func (g *gen) runLoop(fl *dsl.Flow) {
 	if l.usesNames {
 		body = append(body, jen.Id("names").Op(":=").Index(jen.Op("...")).String().Values(names...))
 	}
-	body = append(body, jen.Id("at").Op(":=").Id(at(fl.Start)))
+	body = append(body, jen.Id("at").Op(":=").Id(fl.Start.State))
 	if l.hasSubflows() {
 		// A checkpoint inside a subflow names its next node by path
 		// ("Research/Fetch"): this flow's member first, the rest for it.
@@ -240,9 +265,6 @@ func (l *loop) hasSubflows() bool {
 	}
 	return false
 }
-
-// at is the name of a member's state constant in run.
-func at(m *dsl.Member) string { return "at" + m.Name() }
 
 // loop writes the steps of one flow's run method.
 type loop struct {
@@ -317,32 +339,29 @@ func (l *loop) nodeStep(m *dsl.Member) []jen.Code {
 }
 
 // exec runs Exec with the node's policy into e. When every attempt failed
-// and the node implements ExecFallback, its value is used instead; the type
-// assertion is on the failure path, so a step that succeeds pays nothing
-// for it. A batch node's fallback applies per element, inside ExecBatch.
+// and the node has `fallback`, its ExecFallback gives the result instead:
+// the method is part of the node's interface, so the compiler has checked
+// its signature. A batch node's fallback applies per element, inside
+// ExecBatch.
 func (l *loop) exec(n *dsl.Node) []jen.Code {
 	ctxParam := jen.Id("ctx").Qual(contextPath, "Context")
 	if n.Batch {
-		fb := jen.Interface(jen.Id("ExecFallback").Params(jen.Qual(contextPath, "Context"), typ(n.Item()), jen.Error()).Params(typ(n.Exec), jen.Error()))
+		fallback := jen.Nil()
+		if n.Fallback {
+			fallback = jen.Id("n").Dot("ExecFallback")
+		}
 		return []jen.Code{
-			jen.Var().Id("fallback").Func().Params(jen.Qual(contextPath, "Context"), typ(n.Item()), jen.Error()).Params(typ(n.Exec), jen.Error()),
-			jen.If(jen.List(jen.Id("fb"), jen.Id("ok")).Op(":=").Id("n").Assert(fb), jen.Id("ok")).Block(
-				jen.Id("fallback").Op("=").Id("fb").Dot("ExecFallback"),
-			),
 			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(runtimePath, "ExecBatch").Call(
-				jen.Id("ctx"), jen.Id("r"), policy(n), jen.Id("p"), jen.Id("n").Dot("Exec"), jen.Id("fallback")),
+				jen.Id("ctx"), jen.Id("r"), policy(n), jen.Id("p"), jen.Id("n").Dot("Exec"), fallback),
 			l.failIfErr(),
 		}
 	}
-	args, fbParams, fbArgs := []jen.Code{jen.Id("ctx")}, []jen.Code{jen.Qual(contextPath, "Context")}, []jen.Code{jen.Id("ctx")}
+	args, fbArgs := []jen.Code{jen.Id("ctx")}, []jen.Code{jen.Id("ctx")}
 	if n.Prep != nil {
 		args = append(args, jen.Id("p"))
-		fbParams = append(fbParams, typ(n.Prep))
 		fbArgs = append(fbArgs, jen.Id("p"))
 	}
-	fbParams = append(fbParams, jen.Error())
 	fbArgs = append(fbArgs, jen.Err())
-	fb := jen.Interface(jen.Id("ExecFallback").Params(fbParams...).Params(typ(n.Exec), jen.Error()))
 	// A node with one attempt and no timeout needs no retry loop: Exec is
 	// called directly, as a hand-written loop would.
 	call := []jen.Code{
@@ -355,14 +374,15 @@ func (l *loop) exec(n *dsl.Node) []jen.Code {
 				jen.Return(jen.Id("n").Dot("Exec").Call(args...)),
 			))}
 	}
+	if !n.Fallback {
+		return append(call, l.failIfErr())
+	}
 	return append(call,
 		jen.If(jen.Err().Op("!=").Nil()).Block(
-			jen.If(jen.List(jen.Id("fb"), jen.Id("ok")).Op(":=").Id("n").Assert(fb), jen.Id("ok")).Block(
-				jen.List(jen.Id("e"), jen.Err()).Op("=").Qual(runtimePath, "Fallback").Call(jen.Id("ctx"), jen.Id("r"), jen.Err(),
-					jen.Func().Params(ctxParam.Clone(), jen.Err().Error()).Params(typ(n.Exec), jen.Error()).Block(
-						jen.Return(jen.Id("fb").Dot("ExecFallback").Call(fbArgs...)),
-					)),
-			),
+			jen.List(jen.Id("e"), jen.Err()).Op("=").Qual(runtimePath, "Fallback").Call(jen.Id("ctx"), jen.Id("r"), jen.Err(),
+				jen.Func().Params(ctxParam.Clone(), jen.Err().Error()).Params(typ(n.Exec), jen.Error()).Block(
+					jen.Return(jen.Id("n").Dot("ExecFallback").Call(fbArgs...)),
+				)),
 			l.failIfErr(),
 		),
 	)
@@ -413,7 +433,7 @@ func (l *loop) route(m *dsl.Member) []jen.Code {
 		grp := &group{actions: []jen.Code{jen.Id(r.Action.GoName)}}
 		switch {
 		case r.Target != nil:
-			grp.body = []jen.Code{jen.Id("at").Op("=").Id(at(r.Target))}
+			grp.body = []jen.Code{jen.Id("at").Op("=").Id(r.Target.State)}
 		case l.fl.Subflow:
 			// The flow that uses this one routes the outcome and ends the
 			// step: only it knows which member runs next.

@@ -1,12 +1,13 @@
 package dsl
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go/token"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ func Check(filename string, src []byte) (*Model, Diagnostics) {
 	}
 	c := &checker{
 		src:     s,
-		m:       &Model{Filename: filename},
+		m:       &Model{Filename: filename, SourceHash: sourceHash(src)},
 		decls:   map[string]Pos{},
 		nodes:   map[string]*Node{},
 		flows:   map[string]*Flow{},
@@ -48,6 +49,12 @@ func Check(filename string, src []byte) (*Model, Diagnostics) {
 	return c.m, diags
 }
 
+// sourceHash is the SHA-256 of src in hex.
+func sourceHash(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
 // checker turns a syntax tree into a Model, collecting every problem on the
 // way rather than stopping at the first.
 type checker struct {
@@ -62,6 +69,8 @@ type checker struct {
 	used    map[*Import]bool
 	// badQualifier is set once a type names an unknown import.
 	badQualifier bool
+	// localTypes are the unqualified, not predeclared types written.
+	localTypes []*Type
 
 	declared  map[*Node]bool // nodes with an `actions` list
 	members   map[*Flow]map[string]*Member
@@ -316,15 +325,6 @@ var predeclared = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
-// GeneratedLocals are the identifiers that generated function bodies
-// declare, and generatedImports the packages generated code refers to. A
-// local type with one of these names would be shadowed or clash, so the
-// checker refuses it.
-var (
-	GeneratedLocals  = []string{"ctx", "r", "s", "f", "n", "p", "e", "a", "err", "at", "x", "opts", "old", "c", "cp", "fb", "ok", "fallback", "from", "names", "head", "rest"}
-	generatedImports = []string{"context", "fmt", "json", "maps", "reflect", "runtime", "slices", "strconv", "strings", "time"}
-)
-
 // typeExpr resolves a type expression; it returns nil after reporting an error.
 func (c *checker) typeExpr(te *astType) *Type {
 	t := &Type{Pos: c.src.pos(te.Pos)}
@@ -358,9 +358,8 @@ func (c *checker) typeExpr(te *astType) *Type {
 				c.errorf(t.Pos, "%s is not a type name: it is a Go keyword or the blank identifier", t.Name)
 				return nil
 			}
-			if slices.Contains(GeneratedLocals, t.Name) || slices.Contains(generatedImports, t.Name) {
-				c.errorf(t.Pos, "type name %s is used by the generated code; rename the type", t.Name)
-				return nil
+			if !predeclared[t.Name] {
+				c.localTypes = append(c.localTypes, t)
 			}
 			return t
 		}
@@ -477,7 +476,7 @@ func (c *checker) count(num *astNum, what string, least, def int) int {
 
 // durationSyntax is time.ParseDuration's syntax, to tell a malformed
 // duration from one too large for time.Duration.
-var durationSyntax = regexp.MustCompile(`^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
+var durationSyntax = regexp.MustCompile(`^([0-9]*(\.[0-9]*)?(ns|us|\x{B5}s|\x{3BC}s|ms|s|m|h))+$`)
 
 func (c *checker) duration(num *astNum, what string) time.Duration {
 	p := c.src.pos(num.Pos)

@@ -1,7 +1,6 @@
 package dsl
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -421,62 +420,5 @@ func (c *checker) reachability(fl *Flow) {
 		if reached[m] && !finishes[m] {
 			c.warnf(c.memberPos[m], "flow %s can never finish once it reaches %s: it loops until max_steps, an error or cancellation", fl.Name, m.Name())
 		}
-	}
-}
-
-// goNames reports generated Go identifiers that would be declared twice,
-// such as node Classify's interface ClassifyNode and the constant for its
-// action "node".
-func (c *checker) goNames() {
-	type origin struct {
-		pos  Pos
-		what string
-	}
-	seen := map[string]origin{}
-	declare := func(name string, p Pos, what string) {
-		if first, ok := seen[name]; ok {
-			c.errorf(p, "%s would be generated as %s, which is already %s at %s", what, name, first.what, first.pos)
-			return
-		}
-		seen[name] = origin{p, what}
-	}
-	// Source order, so the later declaration gets the error.
-	type decl struct {
-		pos   Pos
-		names func()
-	}
-	var decls []decl
-	if st := c.m.Store; st != nil {
-		decls = append(decls, decl{st.Pos, func() {
-			declare(st.Name, st.Pos, fmt.Sprintf("store %s", st.Name))
-			declare("New"+st.Name, st.Pos, fmt.Sprintf("the constructor of store %s", st.Name))
-		}})
-	}
-	for _, n := range c.m.Nodes {
-		decls = append(decls, decl{n.Pos, func() {
-			declare(n.Name+"Node", n.Pos, fmt.Sprintf("the interface of node %s", n.Name))
-			if len(n.Actions) > 0 {
-				declare(n.Name+"Action", n.Pos, fmt.Sprintf("the action type of node %s", n.Name))
-			}
-			for _, a := range n.Actions {
-				declare(a.GoName, a.Pos, fmt.Sprintf("action %q of %s", a.Name, n.Name))
-			}
-		}})
-	}
-	for _, fl := range c.m.Flows {
-		decls = append(decls, decl{fl.Pos, func() {
-			declare(fl.Name, fl.Pos, fmt.Sprintf("flow %s", fl.Name))
-			if !fl.Subflow {
-				return
-			}
-			declare(fl.Name+"Action", fl.Pos, fmt.Sprintf("the outcome type of flow %s", fl.Name))
-			for _, a := range fl.Outcomes {
-				declare(a.GoName, a.Pos, fmt.Sprintf("outcome %q of flow %s", a.Name, fl.Name))
-			}
-		}})
-	}
-	slices.SortStableFunc(decls, func(a, b decl) int { return a.pos.Offset - b.pos.Offset })
-	for _, d := range decls {
-		d.names()
 	}
 }

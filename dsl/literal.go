@@ -7,12 +7,15 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// literal checks a default value against its field's type and returns it as
-// Go source. Defaults are allowed on string, bool and numeric fields. For a
-// named type the .pico cannot see into (time.Duration, a local Level), any
-// literal is accepted and the Go compiler has the last word.
+// literal checks a default value against its field's type. Defaults are
+// allowed on string, bool, numeric and time.Duration fields, checked here,
+// and on other named types (a local Level, a qualified llm.Temperature),
+// whose underlying type only the Go compiler and check -types can see: for
+// them any literal is accepted, and the generated code states it at the
+// .pico position so that go build reports a wrong one there.
 func (c *checker) literal(le *astLit, t *Type) *Literal {
 	p := c.src.pos(le.Pos)
 	lit := &Literal{Pos: p}
@@ -28,7 +31,7 @@ func (c *checker) literal(le *astLit, t *Type) *Literal {
 	case le.Ident != nil && (*le.Ident == "true" || *le.Ident == "false"):
 		lit.Kind, lit.Go, val = BoolLit, *le.Ident, constant.MakeBool(*le.Ident == "true")
 	case le.Ident != nil:
-		c.errorf(p, "default must be a string, number or bool literal, not %s", *le.Ident)
+		c.errorf(p, "default must be a string, number, duration or bool literal, not %s", *le.Ident)
 		return nil
 	default:
 		lit.Go = *le.Number
@@ -39,23 +42,63 @@ func (c *checker) literal(le *astLit, t *Type) *Literal {
 		case constant.Float:
 			lit.Kind = FloatLit
 		default:
-			c.errorf(p, "malformed number %s", lit.Go)
-			return nil
+			d, ok := c.durationLit(p, lit.Go, t)
+			if !ok {
+				return nil
+			}
+			lit.Kind, lit.Duration, val = DurationLit, d, constant.MakeInt64(int64(d))
 		}
 	}
 
 	if t.Kind != NamedType {
-		c.errorf(p, "a default is not allowed on a %s field: only string, bool and numeric fields have defaults", t)
+		c.errorf(p, "a default is not allowed on a %s field: only string, bool, numeric and duration fields have defaults", t)
 		return nil
+	}
+	if t.IsDuration() {
+		switch {
+		case lit.Kind == DurationLit:
+		case lit.Kind == IntLit && constant.Sign(val) == 0:
+		case lit.Kind == IntLit:
+			c.errorf(p, "time.Duration default %s has no unit: write it as a duration, such as %ss or %sms", lit.Go, lit.Go, lit.Go)
+			return nil
+		case lit.Kind == StringLit:
+			c.errorf(p, "cannot use %s as time.Duration default: a duration is written without quotes, such as 30s", lit.Go)
+			return nil
+		default:
+			c.errorf(p, "cannot use %s as time.Duration default: write a duration, such as 30s or 1m30s", lit.Go)
+			return nil
+		}
+		return lit
 	}
 	if t.Pkg != nil || !predeclared[t.Name] {
 		return lit
+	}
+	if lit.Kind == DurationLit {
+		c.errorf(p, "cannot use %s as %s default: a duration needs a time.Duration field", lit.Go, t.Name)
+		return nil
 	}
 	if msg := fits(val, t.Name); msg != "" {
 		c.errorf(p, "cannot use %s as %s default%s", lit.Go, t.Name, msg)
 		return nil
 	}
 	return lit
+}
+
+// durationLit parses a default that is no number as a duration, or reports
+// why it is neither.
+func (c *checker) durationLit(p Pos, s string, t *Type) (time.Duration, bool) {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err == nil:
+		return d, true
+	case durationSyntax.MatchString(strings.TrimPrefix(s, "-")):
+		c.errorf(p, "duration %s is out of range: durations go up to about 2562047h", s)
+	case t.IsDuration():
+		c.errorf(p, "malformed duration %s: use Go duration syntax, such as 500ms or 1m30s", s)
+	default:
+		c.errorf(p, "malformed number %s", s)
+	}
+	return 0, false
 }
 
 // number parses a Go integer or floating-point literal with an optional

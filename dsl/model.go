@@ -23,6 +23,7 @@ func (p Pos) String() string {
 // The code generator reads only the model, never the syntax tree.
 type Model struct {
 	Filename   string    // as given to Check
+	SourceHash string    // the SHA-256 of the file's bytes, in hex: generated code records it
 	Package    string    // from `package`; "" when the file has none
 	PackagePos Pos       // of the package name, when there is one
 	Imports    []*Import // in source order, each used by at least one type
@@ -37,14 +38,18 @@ type Import struct {
 	Alias string // "" when the import has none
 	Path  string
 	Name  string // the qualifier types use: Alias, else the last path element
+	// GoName is the name the generated file imports it as: Name, unless
+	// generated code needs that name for something else.
+	GoName string
 }
 
 // Store is the one `store` declaration: the state every node reads and writes.
 type Store struct {
-	Pos    Pos
-	Name   string
-	Doc    []string // doc comment lines, without the leading "//" and one space
-	Fields []*Field
+	Pos         Pos
+	Name        string
+	Constructor string   // NewTicket
+	Doc         []string // doc comment lines, without the leading "//" and one space
+	Fields      []*Field
 }
 
 // Field is one store field.
@@ -101,6 +106,11 @@ func (t *Type) String() string {
 	return t.Name
 }
 
+// IsDuration reports whether t is time.Duration.
+func (t *Type) IsDuration() bool {
+	return t.Kind == NamedType && t.Pkg != nil && t.Pkg.Path == "time" && t.Name == "Duration"
+}
+
 // LiteralKind says what kind of literal a default value is.
 type LiteralKind int
 
@@ -109,28 +119,33 @@ const (
 	IntLit
 	FloatLit
 	BoolLit
+	DurationLit // 30s, 1m30s: a time.Duration, or a type whose underlying type is int64
 )
 
 // Literal is a store field default.
 type Literal struct {
 	Pos  Pos
 	Kind LiteralKind
-	Go   string // Go source of the value, valid for the field's type: "unknown" (quoted), -1, 2.5, true
+	Go   string // as written, in Go syntax except for a duration: "unknown" (quoted), -1, 2.5, true, 30s
+	// Duration is the value of a DurationLit.
+	Duration time.Duration
 }
 
 // Node is a `node` declaration.
 type Node struct {
-	Pos      Pos
-	Name     string
-	Doc      []string
-	Prep     *Type // nil: the node has no Prep phase
-	Exec     *Type // nil: the node has no Exec phase
-	Attempts int   // >= 1
-	Wait     time.Duration
-	Backoff  float64 // >= 1
-	Timeout  time.Duration
-	Batch    bool // Prep returns a slice; Exec runs once per element
-	Parallel int  // >= 1; more than 1 only with Batch
+	Pos        Pos
+	Name       string
+	Interface  string // ClassifyNode: the interface that implements the node
+	ActionType string // ClassifyAction; "" for a terminal node
+	Doc        []string
+	Prep       *Type // nil: the node has no Prep phase
+	Exec       *Type // nil: the node has no Exec phase
+	Attempts   int   // >= 1
+	Wait       time.Duration
+	Backoff    float64 // >= 1
+	Timeout    time.Duration
+	Batch      bool // Prep returns a slice; Exec runs once per element
+	Parallel   int  // >= 1; more than 1 only with Batch
 	// Fallback says the node implements ExecFallback, called with the last
 	// error once every attempt of Exec has failed (per element for a batch).
 	Fallback bool
@@ -161,13 +176,15 @@ type Action struct {
 
 // Flow is a `flow` declaration.
 type Flow struct {
-	Pos      Pos
-	Name     string
-	Doc      []string
-	MaxSteps int       // 0: no limit
-	Start    *Member   // the member that runs first
-	Members  []*Member // every node and subflow the flow uses, Start first, then in order of first appearance
-	Edges    []*Edge   // chains split into single edges, in source order
+	Pos         Pos
+	Name        string // also the name of the generated struct
+	Constructor string // NewSupport
+	ActionType  string // ResearchAction, for a subflow's outcomes; else ""
+	Doc         []string
+	MaxSteps    int       // 0: no limit
+	Start       *Member   // the member that runs first
+	Members     []*Member // every node and subflow the flow uses, Start first, then in order of first appearance
+	Edges       []*Edge   // chains split into single edges, in source order
 	// Outcomes are the labels of the flow's edges into `end`, in order of first
 	// appearance: the actions the flow has when another flow uses it as a node.
 	Outcomes []*Action
@@ -179,6 +196,11 @@ type Flow struct {
 type Member struct {
 	Node *Node // exactly one of Node and Flow is set
 	Flow *Flow
+	// State is the constant that stands for the member in the generated run
+	// of its flow: atClassify.
+	State string
+	// Param is the member's parameter in the flow's constructor: classify.
+	Param string
 	// Routes holds one route per action of the member, in the member's action
 	// order, with `*` edges already expanded.
 	Routes []*Route

@@ -147,7 +147,6 @@ func (pl *Plan) node(n *dsl.Node, it *types.Interface) impl {
 				break
 			}
 		}
-		pl.checkFallback(n, it, im)
 		return impl{expr: construct(im.named, im.ptr)}
 	}
 	// A user type named as scaffold would name it, with some of the phases,
@@ -173,9 +172,6 @@ func (pl *Plan) node(n *dsl.Node, it *types.Interface) impl {
 	name := pl.freeName(lowerFirst(n.Name))
 	p.taken[name] = true
 	s := &stubNode{node: n, typ: name, decl: true, phases: phases(n)}
-	if n.Exec != nil && n.Attempts > 1 {
-		s.phases = append(s.phases, "ExecFallback")
-	}
 	pl.nodes = append(pl.nodes, s)
 	return impl{expr: name + "{}", new: true}
 }
@@ -218,45 +214,22 @@ func (pl *Plan) complete(n *dsl.Node, it *types.Interface, tn *types.TypeName) (
 	return c, true
 }
 
-// checkFallback warns about an ExecFallback whose signature does not fit
-// the node: the generated code looks for the exact method, so a wrong one
-// is never called, and nothing else would say so.
-func (pl *Plan) checkFallback(n *dsl.Node, it *types.Interface, im implementer) {
-	exec := method(it, "Exec")
-	if exec == nil {
-		return
-	}
-	obj, _, _ := types.LookupFieldOrMethod(im.named, true, pl.pkg.types, "ExecFallback")
-	if obj == nil {
-		return
-	}
-	sig := exec.Type().(*types.Signature)
-	var params []*types.Var
-	for i := range sig.Params().Len() {
-		params = append(params, sig.Params().At(i))
-	}
-	params = append(params, types.NewVar(token.NoPos, nil, "err", types.Universe.Lookup("error").Type()))
-	want := types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), sig.Results(), false)
-	if f, ok := obj.(*types.Func); ok && types.Identical(f.Type(), want) {
-		return
-	}
-	pl.Notes = append(pl.Notes, fmt.Sprintf("%s: warning: %s.ExecFallback does not match node %s, so it is never called: have %s, want %s",
-		pl.pkg.where(obj.Pos()), im.name, n.Name, pl.pkg.typeString(obj.Type()), pl.pkg.typeString(want)))
-}
-
-// field is one `Name: value` of a flow literal.
+// field is one argument of a flow's generated constructor: the member it
+// sets and its value, "nil" for a node that no type implements yet.
 type field struct{ Name, Value string }
 
-// wire returns the fields of a literal of flow fl. A node that no type
-// implements yet (a user type with a wrong method) is left out: the flow's
-// Run then says which field is nil.
+// wire returns the arguments of a call of fl's generated constructor, one
+// per member in order. A node that no type implements yet (a user type with
+// a wrong method) gets nil: the flow's Run then says which field is nil.
 func (pl *Plan) wire(fl *dsl.Flow, impls map[*dsl.Node]impl, written map[string]bool) []field {
 	var out []field
 	for _, m := range fl.Members {
 		if m.Node != nil {
-			if e := impls[m.Node].expr; e != "" {
-				out = append(out, field{m.Name(), e})
+			e := impls[m.Node].expr
+			if e == "" {
+				e = "nil"
 			}
+			out = append(out, field{m.Name(), e})
 			continue
 		}
 		name := "new" + m.Flow.Name
@@ -264,16 +237,11 @@ func (pl *Plan) wire(fl *dsl.Flow, impls map[*dsl.Node]impl, written map[string]
 			out = append(out, field{m.Name(), name + "()"})
 			continue
 		}
-		var b strings.Builder
-		b.WriteString("&" + m.Flow.Name + "{")
-		for i, f := range pl.wire(m.Flow, impls, written) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(f.Name + ": " + f.Value)
+		var args []string
+		for _, f := range pl.wire(m.Flow, impls, written) {
+			args = append(args, f.Value)
 		}
-		b.WriteString("}")
-		out = append(out, field{m.Name(), b.String()})
+		out = append(out, field{m.Name(), m.Flow.Constructor + "(" + strings.Join(args, ", ") + ")"})
 	}
 	return out
 }
@@ -310,6 +278,9 @@ func phases(n *dsl.Node) []string {
 	}
 	if n.Exec != nil {
 		out = append(out, "Exec")
+	}
+	if n.Fallback {
+		out = append(out, "ExecFallback")
 	}
 	return append(out, "Post")
 }

@@ -112,9 +112,9 @@ type (
 		Recv, Name, Params, Results, Return string
 	}
 	ctorData struct {
-		Doc        []string
-		Name, Flow string
-		Fields     []field
+		Doc             []string
+		Name, Flow, New string
+		Fields          []field // the arguments of New, one per member
 	}
 )
 
@@ -128,12 +128,12 @@ func (pl *Plan) Render(file string) ([]byte, error) {
 		data.Nodes = append(data.Nodes, r.node(s))
 	}
 	for _, c := range pl.ctors {
-		cd := ctorData{Name: c.name, Flow: c.flow.Name, Fields: c.fields}
+		cd := ctorData{Name: c.name, Flow: c.flow.Name, New: c.flow.Constructor, Fields: c.fields}
 		cd.Doc = comment(fmt.Sprintf("%s returns a new %s with every node set.", c.name, c.flow.Name))
 		var missing []string
-		for _, m := range c.flow.Members {
-			if !slices.ContainsFunc(c.fields, func(f field) bool { return f.Name == m.Name() }) {
-				missing = append(missing, m.Name())
+		for _, f := range c.fields {
+			if f.Value == "nil" {
+				missing = append(missing, f.Name)
 			}
 		}
 		if len(missing) > 0 {
@@ -220,7 +220,7 @@ func (r *renderer) method(n *dsl.Node, recv, typ, phase string) methodData {
 		if phase == "ExecFallback" {
 			params = append(params, "err error")
 			md.Return = r.zero(n.Exec) + ", err"
-			doc = "ExecFallback is optional: once every attempt of Exec has failed, the flow calls it with the last error, and what it returns stands in for the result of Exec. As written it fails the node with that error, as if it were absent: return a fallback result, or delete it."
+			doc = "ExecFallback is called, because the node has fallback, once every attempt of Exec has failed, with the last error; what it returns stands in for the result of Exec. As written it fails the node with that error: return a fallback result instead."
 		}
 	case "Post":
 		params = []string{ctx, store}

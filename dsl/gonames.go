@@ -1,0 +1,237 @@
+package dsl
+
+import (
+	"fmt"
+	"go/token"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// The Go names of generated code are decided here, once, and recorded in
+// the model: codegen, scaffold and the checks only read them. Every name is
+// checked against the others, against the .pico's types and imports, and
+// (by picoflow check -types) against the package's own declarations, so a
+// clean check never generates Go that fails to compile on a name.
+
+// GeneratedLocals are the identifiers that generated function signatures and
+// bodies declare. A local type with one of these names would be shadowed
+// where generated code names it, so the checker refuses it; an import with
+// one of them is given another name in the generated file.
+var GeneratedLocals = []string{
+	// parameters
+	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
+	// locals
+	"f", "n", "p", "e", "a", "at", "x", "c", "from", "names", "head", "rest",
+}
+
+// GeneratedImports are the packages that generated code imports for itself,
+// by the name it refers to them with.
+var GeneratedImports = map[string]string{
+	"context": "context",
+	"fmt":     "fmt",
+	"json":    "encoding/json",
+	"maps":    "maps",
+	"reflect": "reflect",
+	"runtime": "github.com/digital-duck/picoflow-go/runtime",
+	"slices":  "slices",
+	"strconv": "strconv",
+	"strings": "strings",
+	"time":    "time",
+}
+
+// GeneratedMethods are the methods that generated code declares on the
+// store struct and on every flow struct, besides those the model names.
+var GeneratedMethods = struct{ Store, Flow []string }{
+	Store: []string{"snapshotForHooks", "reportWrites"},
+	Flow:  []string{"Run", "Resume", "check", "run"},
+}
+
+// GoDecl is one package-level identifier that generated code declares.
+type GoDecl struct {
+	Name string
+	What string // what it is, for messages: "the interface of node Classify"
+	Pos  Pos    // the .pico position that makes it
+}
+
+// Declared lists every package-level identifier of the generated file, in
+// .pico order: the store and its constructor, each node's interface, action
+// type and actions, each flow's struct, constructor and, for a subflow, its
+// outcome type and outcomes.
+func (m *Model) Declared() []GoDecl {
+	var out []GoDecl
+	type item struct {
+		pos   Pos
+		decls []GoDecl
+	}
+	var items []item
+	if st := m.Store; st != nil {
+		items = append(items, item{st.Pos, []GoDecl{
+			{st.Name, "store " + st.Name, st.Pos},
+			{st.Constructor, "the constructor of store " + st.Name, st.Pos},
+		}})
+	}
+	for _, n := range m.Nodes {
+		ds := []GoDecl{{n.Interface, "the interface of node " + n.Name, n.Pos}}
+		if n.ActionType != "" {
+			ds = append(ds, GoDecl{n.ActionType, "the action type of node " + n.Name, n.Pos})
+		}
+		for _, a := range n.Actions {
+			ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("action %q of %s", a.Name, n.Name), a.Pos})
+		}
+		items = append(items, item{n.Pos, ds})
+	}
+	for _, fl := range m.Flows {
+		ds := []GoDecl{
+			{fl.Name, "flow " + fl.Name, fl.Pos},
+			{fl.Constructor, "the constructor of flow " + fl.Name, fl.Pos},
+		}
+		if fl.ActionType != "" {
+			ds = append(ds, GoDecl{fl.ActionType, "the outcome type of flow " + fl.Name, fl.Pos})
+			for _, a := range fl.Outcomes {
+				ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("outcome %q of flow %s", a.Name, fl.Name), a.Pos})
+			}
+		}
+		items = append(items, item{fl.Pos, ds})
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return a.pos.Offset - b.pos.Offset })
+	for _, it := range items {
+		out = append(out, it.decls...)
+	}
+	return out
+}
+
+// Methods lists, by receiver type, the methods generated code declares.
+func (m *Model) Methods() map[string][]string {
+	out := map[string][]string{}
+	if m.Store != nil {
+		out[m.Store.Name] = GeneratedMethods.Store
+	}
+	for _, fl := range m.Flows {
+		out[fl.Name] = GeneratedMethods.Flow
+	}
+	return out
+}
+
+// goNames decides the Go names of the model and reports those that would be
+// declared twice, in source order so that the later declaration gets the
+// error, and types the generated code would shadow.
+func (c *checker) goNames() {
+	m := c.m
+	if st := m.Store; st != nil {
+		st.Constructor = "New" + st.Name
+	}
+	for _, n := range m.Nodes {
+		n.Interface = n.Name + "Node"
+		if !n.Terminal() {
+			n.ActionType = n.Name + "Action"
+		}
+	}
+	for _, fl := range m.Flows {
+		fl.Constructor = "New" + fl.Name
+		if fl.Subflow {
+			fl.ActionType = fl.Name + "Action"
+		}
+		params := map[string]bool{}
+		for _, mb := range fl.Members {
+			mb.State = "at" + mb.Name()
+			mb.Param = paramName(mb, params)
+		}
+	}
+
+	seen := map[string]GoDecl{}
+	for _, d := range m.Declared() {
+		if first, ok := seen[d.Name]; ok {
+			c.errorf(d.Pos, "%s would be generated as %s, which is already %s at %s", d.What, d.Name, first.What, first.Pos)
+			continue
+		}
+		seen[d.Name] = d
+	}
+
+	// Names that generated bodies declare shadow a type of the same name
+	// written in the .pico: the fixed locals and each flow's member states.
+	shadow := map[string]string{}
+	for _, l := range GeneratedLocals {
+		shadow[l] = "a local of the generated code"
+	}
+	for name := range GeneratedImports {
+		shadow[name] = "an import of the generated code"
+	}
+	for _, fl := range m.Flows {
+		for _, mb := range fl.Members {
+			shadow[mb.State] = fmt.Sprintf("the state of %s in the generated run of flow %s", mb.Name(), fl.Name)
+		}
+	}
+	for _, t := range c.localTypes {
+		if what, ok := shadow[t.Name]; ok {
+			c.errorf(t.Pos, "type name %s is %s; rename the type", t.Name, what)
+		}
+	}
+
+	// An import whose name generated code needs for something else is given
+	// another name in the generated file.
+	taken := map[string]bool{}
+	for name := range shadow {
+		taken[name] = true
+	}
+	for name := range seen {
+		taken[name] = true
+	}
+	for _, imp := range m.Imports {
+		taken[imp.Name] = true
+	}
+	for _, imp := range m.Imports {
+		imp.GoName = imp.Name
+		path, own := GeneratedImports[imp.Name]
+		if (own && path != imp.Path) || (!own && shadow[imp.Name] != "") || seen[imp.Name].Name != "" {
+			imp.GoName = unique(imp.Name, taken)
+			taken[imp.GoName] = true
+		}
+	}
+}
+
+// paramName is the constructor parameter of member m: its name with the
+// leading capitals lowered, as Go writes a local (HTTPFetch -> httpFetch),
+// unless that is a Go keyword or predeclared name or already taken.
+func paramName(m *Member, taken map[string]bool) string {
+	name := m.Name()
+	r := []rune(name)
+	i := 0
+	for i < len(r) && unicode.IsUpper(r[i]) {
+		i++
+	}
+	if i > 1 && i < len(r) {
+		i-- // HTTPFetch: the F starts the next word
+	}
+	p := strings.ToLower(string(r[:i])) + string(r[i:])
+	if token.IsKeyword(p) || predeclared[p] || universe[p] || taken[p] {
+		kind := "Node"
+		if m.Flow != nil {
+			kind = "Flow"
+		}
+		p += kind
+		if taken[p] {
+			p = unique(p, taken)
+		}
+	}
+	taken[p] = true
+	return p
+}
+
+// universe are the predeclared names that are no types: a parameter with one
+// of them would shadow it.
+var universe = map[string]bool{
+	"true": true, "false": true, "iota": true, "nil": true, "append": true, "cap": true, "clear": true,
+	"close": true, "complex": true, "copy": true, "delete": true, "imag": true, "len": true, "make": true,
+	"max": true, "min": true, "new": true, "panic": true, "print": true, "println": true, "real": true, "recover": true,
+}
+
+// unique returns name followed by the smallest number that makes it free.
+func unique(name string, taken map[string]bool) string {
+	for i := 1; ; i++ {
+		if c := name + strconv.Itoa(i); !taken[c] {
+			return c
+		}
+	}
+}
