@@ -76,10 +76,10 @@ func supportModel() *dsl.Model {
 		Filename:   "testdata/support.pico",
 		SourceHash: "5f3c",
 		Package:    "support",
-		Imports:  []*dsl.Import{tm, llm},
-		Store:    store,
-		Nodes:    []*dsl.Node{classify, fetch, answer, escalate},
-		Flows:    []*dsl.Flow{research, support},
+		Imports:    []*dsl.Import{tm, llm},
+		Store:      store,
+		Nodes:      []*dsl.Node{classify, fetch, answer, escalate},
+		Flows:      []*dsl.Flow{research, support},
 	}
 }
 
