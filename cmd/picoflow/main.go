@@ -2,8 +2,9 @@
 //
 // Usage:
 //
-//	picoflow generate [PATH...]                       check .pico files and write X.pico.go beside each X.pico
-//	picoflow check    [-types] [PATH...]              check .pico files and the Go types they name; write nothing
+//	picoflow generate [-check] [PATH...]              check .pico files and write X.pico.go beside each X.pico
+//	picoflow check    [-types] [PATH...]              check .pico files, the Go types they name and their
+//	                                                  generated files; write nothing
 //	picoflow graph    [-format mermaid|dot] [-flow NAME] FILE
 //	                                                  print the flows of FILE as a Mermaid or DOT diagram
 //	picoflow fmt      [-l] [-w] [-d] [PATH...]        print, list, rewrite or diff .pico files in the canonical layout
@@ -17,7 +18,8 @@
 // recursive); the default is the current directory. Problems are reported as
 // FILE:LINE:COL: message. generate writes its outputs only when every file of
 // the run checked and generated cleanly, each atomically, and leaves a file
-// whose content would not change untouched.
+// whose content would not change untouched. check and generate -check report
+// a generated file that is missing or out of date with its .pico.
 //
 // The package of a generated file is the .pico's `package`, else $GOPACKAGE
 // (set by go generate), else the package of the Go files beside the .pico,

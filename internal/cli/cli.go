@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"slices"
 
-	"github.com/digital-duck/picoflow-go/codegen"
 	"github.com/digital-duck/picoflow-go/dsl"
 	"github.com/digital-duck/picoflow-go/internal/graph"
 )
@@ -33,7 +32,8 @@ Usage:
 
 Commands:
 
-	generate [PATH...]   check .pico files and write X.pico.go beside each X.pico
+	generate [-check] [PATH...]
+	                     check .pico files and write X.pico.go beside each X.pico
 	check    [-types] [PATH...]
 	                     parse and check .pico files and the Go types they name; write nothing
 	graph    [-format mermaid|dot] [-flow NAME] FILE
@@ -62,7 +62,7 @@ type command struct {
 var commands = []*command{
 	{
 		name: "generate",
-		help: `usage: picoflow generate [PATH...]
+		help: `usage: picoflow generate [-check] [PATH...]
 
 Generate checks each .pico file and writes its Go code to X.pico.go beside
 X.pico. A PATH is a .pico file or a directory, which means its .pico files
@@ -79,6 +79,12 @@ $GOPACKAGE when the .pico is in the current directory (go generate sets it),
 else the package of the other Go files in the .pico's directory, else the
 directory's name made into an identifier. A package clause that differs from
 the package of the Go files beside the .pico is an error.
+
+Each generated file records the SHA-256 of its .pico and the version of
+its generator, so that check and generate -check can say why one is stale.
+
+  -check   write nothing; report each X.pico.go that is missing or would
+           change, at the first line of its .pico, and exit 1 if any
 `,
 		run: runGenerate,
 	},
@@ -88,6 +94,10 @@ the package of the Go files beside the .pico is an error.
 
 Check parses and checks each .pico file, as generate does, and prints every
 problem as FILE:LINE:COL: message, but writes nothing. PATH is as for generate.
+A generated X.pico.go that is missing, or differs from what X.pico generates
+now, is an error at the .pico's first line, with the reason when the file's
+source record tells it (the .pico changed since, another picoflow made it,
+or it was edited) and "run go generate".
 
 When the directory of a .pico holds Go files of a package (besides the
 generated X.pico.go), or always with -types, check also type-checks that
@@ -227,7 +237,12 @@ func runCheck(c *command, e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	more := func(units []*unit) (dsl.Diagnostics, []error) { return checkTypes(units, *force) }
+	more := func(units []*unit) (dsl.Diagnostics, []error) {
+		diags, errs := checkTypes(units, *force)
+		outputs, genErrs := generated(units)
+		staleDiags, staleErrs := stale(units, outputs)
+		return append(diags, staleDiags...), append(append(errs, genErrs...), staleErrs...)
+	}
 	if _, ok := e.loadWith(paths, more); !ok {
 		return exitInput
 	}
@@ -235,25 +250,29 @@ func runCheck(c *command, e *env, args []string) int {
 }
 
 func runGenerate(c *command, e *env, args []string) int {
-	paths, status, ok := c.parseFlags(flag.NewFlagSet(c.name, flag.ContinueOnError), e, args)
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	check := fs.Bool("check", false, "write nothing; exit 1 if any generated file would change")
+	paths, status, ok := c.parseFlags(fs, e, args)
 	if !ok {
 		return status
 	}
-	units, ok := e.load(paths)
-	outputs := map[string][]byte{}
-	for _, u := range units {
-		src, err := codegen.Generate(u.model, codegen.Options{Package: u.pkg})
-		if err != nil {
-			e.errorf("%s: %v", u.path, err)
-			ok = false
-			continue
+	var outputs map[string][]byte
+	more := func(units []*unit) (dsl.Diagnostics, []error) {
+		var errs []error
+		outputs, errs = generated(units)
+		if !*check {
+			return nil, errs
 		}
-		outputs[outputName(u.path)] = src
+		diags, staleErrs := stale(units, outputs)
+		return diags, append(errs, staleErrs...)
 	}
 	// All or nothing: one bad file must not leave the package half
 	// regenerated, so nothing is written until every file came out clean.
-	if !ok {
-		return exitInput
+	if _, ok := e.loadWith(paths, more); !ok || *check {
+		if !ok {
+			return exitInput
+		}
+		return exitOK
 	}
 	if err := writeAll(outputs); err != nil {
 		e.errorf("%v", err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,11 +162,19 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(usage, "\n\t"+c.name+" ") {
 			t.Errorf("usage lacks %s", c.name)
 		}
-		if !regexp.MustCompile(`(?m)^//\tpicoflow ` + c.name + ` `).Match(doc) {
-			t.Errorf("the package doc of cmd/picoflow lacks %s", c.name)
+		// The listings give each command with its synopsis's flags and
+		// arguments, aligned with spaces.
+		args := ""
+		if c.help != "" {
+			synopsis, _, _ := strings.Cut(c.help, "\n")
+			args = strings.TrimSpace(strings.TrimPrefix(synopsis, "usage: picoflow "+c.name))
 		}
-		if c.name != "help" && !regexp.MustCompile(`(?m)^picoflow `+c.name+`( |$)`).Match(readme) {
-			t.Errorf("the README's CLI listing lacks %s", c.name)
+		listed := `picoflow ` + c.name + ` *` + regexp.QuoteMeta(args) + `( |$)`
+		if !regexp.MustCompile(`(?m)^//\t` + listed).Match(doc) {
+			t.Errorf("the package doc of cmd/picoflow lacks picoflow %s %s", c.name, args)
+		}
+		if c.name != "help" && !regexp.MustCompile(`(?m)^`+listed).Match(readme) {
+			t.Errorf("the README's CLI listing lacks picoflow %s %s", c.name, args)
 		}
 		if synopsis, _, _ := strings.Cut(c.help, "\n"); c.help != "" && !strings.HasPrefix(synopsis, "usage: picoflow "+c.name) {
 			t.Errorf("help %s starts with %q, not its synopsis", c.name, synopsis)
@@ -223,6 +232,10 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	writeFiles(t, dir, map[string]string{"a.pico": goodPico, "b.pico": badPico, "c.pico": badPico, "w.pico": warnPico})
+	if code, _, stderr := run(t, "generate", "a.pico", "w.pico"); code != 0 {
+		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+	}
+	generatedFiles, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 
 	code, stdout, stderr := run(t, "check", "a.pico")
 	if code != 0 || stdout != "" || stderr != "" {
@@ -254,7 +267,7 @@ func TestCheck(t *testing.T) {
 	if code != 1 || !strings.HasPrefix(stderr, "b.pico:2:") {
 		t.Errorf("check .: exit %d, stderr %q; want 1 and b.pico:2: first", code, stderr)
 	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(matches) > 0 {
+	if matches, _ := filepath.Glob(filepath.Join(dir, "*.go")); !slices.Equal(matches, generatedFiles) {
 		t.Errorf("check wrote %v", matches)
 	}
 }
