@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -221,11 +222,27 @@ func comments(lines []string) []jen.Code {
 		if l == "" {
 			out = append(out, jen.Comment("//"))
 		} else {
-			out = append(out, jen.Comment("// "+l))
+			out = append(out, jen.Comment(comment(l)))
 		}
 	}
 	return out
 }
+
+// comment writes text from the .pico as a line comment that no Go tool reads
+// as a directive: a line that would be a build constraint (+build), one that
+// reads as a directive with a space too many (go:generate, line: go vet and
+// staticcheck flag those) or a generated-code marker is put in parentheses.
+// Directives proper need the // right before them, which "// " never gives.
+func comment(text string) string {
+	t := strings.TrimLeft(text, " \t")
+	if strings.HasPrefix(t, "+build") || strings.HasPrefix(t, "go:") || strings.HasPrefix(t, "line ") || generatedMarker.MatchString("// "+t) {
+		return "// (" + t + ")"
+	}
+	return "// " + text
+}
+
+// generatedMarker is the line by which Go tools know generated code.
+var generatedMarker = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
 
 // paragraphs joins groups of doc lines with an empty line between the
 // groups that are not empty.
@@ -337,7 +354,7 @@ func (g *gen) store() {
 		fields = append(fields, comments(fd.Doc)...)
 		field := jen.Id(fd.GoName).Add(typ(fd.Type)).Tag(map[string]string{"json": fd.Name})
 		if c := strings.TrimSpace(fd.Comment); c != "" {
-			field.Comment("// " + c)
+			field.Comment(comment(c))
 		}
 		fields = append(fields, field)
 	}
@@ -379,17 +396,19 @@ func (g *gen) store() {
 // defaultValue is the Go expression of a field's default. A literal is
 // written as in the .pico, not through jen.Lit: an untyped constant takes the
 // field's type (int8, float32, a named Level) without a conversion. A
-// duration is a time.Duration constant, converted for a field of another
-// named type.
+// duration is a time.Duration constant for a time.Duration field; for another
+// named type it is its count of nanoseconds, untyped, so that it fits a type
+// based on an integer and fails to build for one based on a string (a
+// conversion would make a string of one rune of it).
 func defaultValue(fd *dsl.Field) *jen.Statement {
 	d := fd.Default
-	if d.Kind != dsl.DurationLit {
+	switch {
+	case d.Kind != dsl.DurationLit:
 		return jen.Op(d.Go)
-	}
-	if fd.Type.IsDuration() {
+	case fd.Type.IsDuration():
 		return durationCode(d.Duration)
 	}
-	return typ(fd.Type).Call(durationCode(d.Duration))
+	return jen.Op(fmt.Sprintf("%d /* %s */", int64(d.Duration), d.Go))
 }
 
 // storeWrites emits the two methods behind the StoreWrite hook: a snapshot

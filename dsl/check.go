@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/mod/module"
 )
 
 // Check parses and checks one .pico file. The model is nil when the
@@ -179,6 +181,7 @@ func (c *checker) file(f *astFile) {
 		}
 	}
 	c.goNames()
+	c.storeTypes()
 }
 
 func (c *checker) packageDecl(pd *astPackage, first *Pos) {
@@ -205,6 +208,18 @@ func (c *checker) importDecl(id *astImport) {
 	path, err := strconv.Unquote(id.Path.Value)
 	if err != nil || path == "" {
 		c.errorf(c.src.pos(id.Path.Pos), "invalid import path %s", id.Path.Value)
+		return
+	}
+	if err := module.CheckImportPath(path); err != nil {
+		var ipe *module.InvalidPathError
+		if errors.As(err, &ipe) {
+			err = ipe.Err
+		}
+		c.errorf(c.src.pos(id.Path.Pos), "invalid import path %s: %v", id.Path.Value, err)
+		return
+	}
+	if path == "C" {
+		c.errorf(c.src.pos(id.Path.Pos), `import "C" is cgo's, which generated code cannot use`)
 		return
 	}
 	imp := &Import{Pos: pos, Path: path}
@@ -346,8 +361,12 @@ func (c *checker) typeExpr(te *astType) *Type {
 		if t.Key == nil {
 			return nil
 		}
+		if t.Key.Kind == SliceType || t.Key.Kind == MapType {
+			c.errorf(t.Key.Pos, "invalid map key type %s: a map key must be comparable", t.Key)
+			return nil
+		}
 	case te.Chan != nil:
-		c.errorf(t.Pos, "channel types cannot be used in a .pico: a store must survive a JSON checkpoint, and phases pass values")
+		c.errorf(t.Pos, "a .pico names no channel types: a store field must survive a JSON checkpoint; for a phase, declare a named type in the package")
 		return nil
 	default:
 		t.Kind = NamedType
@@ -356,6 +375,10 @@ func (c *checker) typeExpr(te *astType) *Type {
 			t.Name, t.NamePos = named.Name.Value, t.Pos
 			if token.IsKeyword(t.Name) || t.Name == "_" {
 				c.errorf(t.Pos, "%s is not a type name: it is a Go keyword or the blank identifier", t.Name)
+				return nil
+			}
+			if t.Name == "comparable" {
+				c.errorf(t.Pos, "comparable is a type constraint, not a type")
 				return nil
 			}
 			if !predeclared[t.Name] {

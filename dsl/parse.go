@@ -320,6 +320,8 @@ func (s *source) invalidChar(off int, r string) *Diagnostic {
 		d.Msg = "invalid character \">\": >> is PocketFlow's Python syntax; write SOURCE then ACTION -> TARGET"
 	case r == "/" && bytes.HasPrefix(at, []byte("/*")):
 		d.Msg = "block comments are not supported; start each comment line with //"
+	case r == "(" && bytes.HasSuffix(bytes.TrimRight(before, " \t"), []byte("func")):
+		d.Msg = `invalid character "(": a .pico names no function types; for a phase, declare a named type in the package`
 	case r == ":":
 		d.Msg = `invalid character ":": write NAME TYPE and SETTING VALUE without a colon`
 	case r == ";":
