@@ -182,3 +182,25 @@ func fits(val constant.Value, name string) string {
 	}
 	return ""
 }
+
+// Fits says why l cannot be a value of the Go basic type called basic
+// ("int8", "string"; a named type's underlying type, which picoflow check
+// -types learns from the package), as a message suffix, or "" when it can.
+func (l *Literal) Fits(basic string) string {
+	var val constant.Value
+	switch l.Kind {
+	case StringLit:
+		s, err := strconv.Unquote(l.Go)
+		if err != nil {
+			return " (not a string)"
+		}
+		val = constant.MakeString(s)
+	case BoolLit:
+		val = constant.MakeBool(l.Go == "true")
+	case DurationLit:
+		val = constant.MakeInt64(int64(l.Duration))
+	default:
+		val = number(l.Go)
+	}
+	return fits(val, basic)
+}

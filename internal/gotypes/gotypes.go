@@ -52,6 +52,11 @@ type Package struct {
 	// Imports are the packages it imports, by import path (and, for one
 	// the go command could not find, by the ID it gave it).
 	Imports map[string]*packages.Package
+	// Declared holds the package-level names that the package's own files
+	// (not the generated ones) declare, and Methods their methods by
+	// receiver type name: the names generated code must not declare too.
+	Declared map[string]token.Pos
+	Methods  map[string]map[string]token.Pos
 }
 
 // Load type-checks the Go package in dir, which holds every file of files.
@@ -83,13 +88,14 @@ func Load(dir string, files []*File) (pkg *Package, err error) {
 	if err != nil {
 		return nil, &LoadError{Dir: dir, Err: err.Error()}
 	}
-	srcs, err := sources(abs, files)
+	srcs, fresh, err := sources(abs, files)
 	if err != nil {
 		return nil, &LoadError{Dir: dir, Err: err.Error()}
 	}
 	fset := token.NewFileSet()
 	var syntax []*ast.File
 	var paths []string
+	declared, methods := map[string]token.Pos{}, map[string]map[string]token.Pos{}
 	for _, name := range slices.Sorted(maps.Keys(srcs)) {
 		// A file with syntax errors still declares what parsed: the
 		// compiler, not this check, reports the errors.
@@ -98,6 +104,9 @@ func Load(dir string, files []*File) (pkg *Package, err error) {
 			continue
 		}
 		syntax = append(syntax, f)
+		if !fresh[name] {
+			declarations(f, declared, methods)
+		}
 		for _, spec := range f.Imports {
 			if path, err := strconv.Unquote(spec.Path.Value); err == nil && path != "C" && !slices.Contains(paths, path) {
 				paths = append(paths, path)
@@ -127,7 +136,65 @@ func Load(dir string, files []*File) (pkg *Package, err error) {
 		Error:       func(error) {}, // the compiler's business; keep going
 	}
 	tp, _ := conf.Check(files[0].Pkg, fset, syntax, nil)
-	return &Package{Fset: fset, Types: tp, Imports: imports}, nil
+	return &Package{Fset: fset, Types: tp, Imports: imports, Declared: declared, Methods: methods}, nil
+}
+
+// declarations adds the package-level names and methods that f declares.
+func declarations(f *ast.File, names map[string]token.Pos, methods map[string]map[string]token.Pos) {
+	add := func(id *ast.Ident) {
+		if id.Name != "_" {
+			if _, ok := names[id.Name]; !ok {
+				names[id.Name] = id.Pos()
+			}
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil || len(d.Recv.List) == 0 {
+				if d.Name.Name != "init" {
+					add(d.Name)
+				}
+				continue
+			}
+			recv := receiverName(d.Recv.List[0].Type)
+			if methods[recv] == nil {
+				methods[recv] = map[string]token.Pos{}
+			}
+			methods[recv][d.Name.Name] = d.Name.Pos()
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch spec := spec.(type) {
+				case *ast.TypeSpec:
+					add(spec.Name)
+				case *ast.ValueSpec:
+					for _, id := range spec.Names {
+						add(id)
+					}
+				}
+			}
+		}
+	}
+}
+
+// receiverName is the type name of a method's receiver: T of T, *T, T[P].
+func receiverName(x ast.Expr) string {
+	for {
+		switch e := x.(type) {
+		case *ast.StarExpr:
+			x = e.X
+		case *ast.ParenExpr:
+			x = e.X
+		case *ast.IndexExpr:
+			x = e.X
+		case *ast.IndexListExpr:
+			x = e.X
+		case *ast.Ident:
+			return e.Name
+		default:
+			return ""
+		}
+	}
 }
 
 // Check loads the Go package in dir, as Load does, and resolves every type
@@ -142,8 +209,9 @@ func Check(dir string, files []*File) (dsl.Diagnostics, error) {
 	}
 	var diags dsl.Diagnostics
 	for _, f := range files {
-		r := &resolver{scope: pkg.Types.Scope(), imports: pkg.Imports, file: f, broken: map[*dsl.Import]bool{}}
+		r := &resolver{pkg: pkg, scope: pkg.Types.Scope(), imports: pkg.Imports, file: f, broken: map[*dsl.Import]bool{}}
 		r.model()
+		r.collisions()
 		diags = append(diags, r.diags...)
 	}
 	return diags.Sort(), nil
@@ -161,24 +229,25 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 // file of a package) is generated quietly; when that .pico has errors, it
 // counts as empty. Files of another package than the .pico's are an error,
 // as they are for go build.
-func sources(dir string, files []*File) (map[string][]byte, error) {
+func sources(dir string, files []*File) (srcs map[string][]byte, fresh map[string]bool, err error) {
 	pkg := files[0].Pkg
-	srcs := map[string][]byte{}
+	srcs, fresh = map[string][]byte{}, map[string]bool{}
 	for _, f := range files {
 		path, err := filepath.Abs(f.Path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if ignored(filepath.Base(path)) {
 			continue // nor does go build see its generated file
 		}
 		if src, err := codegen.Generate(f.Model, codegen.Options{Package: f.Pkg}); err == nil {
 			srcs[path+".go"] = src
+			fresh[path+".go"] = true
 		}
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fset := token.NewFileSet()
 	for _, ent := range entries {
@@ -189,6 +258,7 @@ func sources(dir string, files []*File) (map[string][]byte, error) {
 			if _, done := srcs[path+".go"]; !done && !ignored(name) {
 				if src := sibling(path, pkg); src != nil {
 					srcs[path+".go"] = src
+					fresh[path+".go"] = true
 				}
 			}
 		case strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go"):
@@ -203,15 +273,15 @@ func sources(dir string, files []*File) (map[string][]byte, error) {
 			}
 			src, err := os.ReadFile(path)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if f, err := parser.ParseFile(fset, path, src, parser.PackageClauseOnly); err == nil && f.Name.Name != pkg {
-				return nil, fmt.Errorf("found packages %s (%s) and %s (%s)", pkg, filepath.Base(files[0].Path), f.Name.Name, name)
+				return nil, nil, fmt.Errorf("found packages %s (%s) and %s (%s)", pkg, filepath.Base(files[0].Path), f.Name.Name, name)
 			}
 			srcs[path] = src
 		}
 	}
-	return srcs, nil
+	return srcs, fresh, nil
 }
 
 // ignored reports whether the go command ignores a file of this name.
@@ -263,6 +333,7 @@ func firstLine(s string) string {
 
 // resolver checks the types of one .pico file.
 type resolver struct {
+	pkg     *Package
 	scope   *types.Scope                 // of the package
 	imports map[string]*packages.Package // by import path
 	file    *File
@@ -280,7 +351,10 @@ func (r *resolver) model() {
 	m := r.file.Model
 	if m.Store != nil {
 		for _, f := range m.Store.Fields {
-			r.typ(f.Type)
+			if t := r.typ(f.Type); t != nil {
+				r.storable(f, t)
+				r.fitDefault(f, t)
+			}
 		}
 	}
 	for _, n := range m.Nodes {
