@@ -192,7 +192,7 @@ func plural(n int) string {
 func research(ctx context.Context, model LLM, question string, log io.Writer, opts ...runtime.Option) (*Inquiry, error) {
 	s := NewInquiry()
 	s.Question = question
-	flow := &Research{Decide: decide{model}, Search: search{corpus}, Answer: answer{model}}
+	flow := NewResearch(decide{model}, search{corpus}, answer{model})
 	opts = append([]runtime.Option{runtime.WithHooks(progress(log, s))}, opts...)
 	return s, flow.Run(ctx, s, opts...)
 }

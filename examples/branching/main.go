@@ -98,13 +98,7 @@ func (escalate) Post(_ context.Context, t *Ticket) error {
 // triage runs the flow once per message and prints topic and reply.
 func triage(ctx context.Context, w io.Writer, messages []string) error {
 	bugs := 0
-	flow := &Triage{
-		Classify: classify{},
-		Refund:   refund{},
-		FileBug:  fileBug{next: &bugs},
-		Answer:   answer{},
-		Escalate: escalate{},
-	}
+	flow := NewTriage(classify{}, refund{}, fileBug{next: &bugs}, answer{}, escalate{})
 	for _, m := range messages {
 		t := NewTicket()
 		t.Message = m

@@ -36,7 +36,7 @@ func run(ctx context.Context, w io.Writer, name string) error {
 	if name != "" {
 		s.Name = name
 	}
-	flow := &Hello{Greet: greet{}}
+	flow := NewHello(greet{})
 	if err := flow.Run(ctx, s); err != nil {
 		return err
 	}

@@ -205,7 +205,7 @@ func (p *progress) hooks() runtime.Hooks {
 }
 
 func newFlow() *MapReduce {
-	return &MapReduce{List: list{}, Summarize: summarize{}, Reduce: reduce{}}
+	return NewMapReduce(list{}, summarize{}, reduce{})
 }
 
 // run summarizes the .txt files in dir, reporting progress on progressOut

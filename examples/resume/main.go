@@ -131,7 +131,7 @@ type options struct {
 // o.resume, from the latest checkpoint there. It prints the result on out
 // and what it did on log.
 func run(ctx context.Context, out, log io.Writer, o options) error {
-	flow := &Collatz{Process: process{delay: o.delay}, Report: report{}}
+	flow := NewCollatz(process{delay: o.delay}, report{})
 	var saver runtime.Checkpointer = runtime.Dir(o.dir)
 	if o.crashAfter > 0 {
 		saver = crashAfter{saver, o.crashAfter, log}

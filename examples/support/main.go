@@ -207,12 +207,7 @@ func (escalate) Post(_ context.Context, t *Ticket) error {
 }
 
 func newSupport() *Support {
-	return &Support{
-		Classify: classify{},
-		Research: &Research{Fetch: fetch{}},
-		Answer:   answer{},
-		Escalate: escalate{},
-	}
+	return NewSupport(classify{}, answer{}, NewResearch(fetch{}), escalate{})
 }
 
 // triage runs one question through flow, logging every event of the run
