@@ -484,22 +484,34 @@ func TestInitScaffoldEndToEnd(t *testing.T) {
 		t.Errorf("go run . -loud Ada printed %q", got)
 	}
 
-	// A node with a retry, so the stub has ExecFallback too, on the plain path.
+	// A node with a fallback, so the stub has ExecFallback too, on the plain path.
 	pico := readFile(t, "demo/hello.pico")
 	pico = strings.Replace(pico, "Greet then plain -> end", "Greet then plain -> Sign", 1)
-	pico += "\n// Sign signs the greeting.\nnode Sign {\n    prep string\n    exec string\n    attempts 2\n}\n"
+	pico += "\n// Sign signs the greeting.\nnode Sign {\n    prep     string\n    exec     string\n    attempts 2\n    fallback\n}\n"
 	testmod.Write(t, "demo/hello.pico", []byte(pico))
 	t.Chdir("demo")
 	t.Setenv("GOFLAGS", "-mod=mod")
 	t.Setenv("GOPROXY", "off")
 	t.Setenv("GOWORK", "off")
 	code, stdout, stderr = run(t, "scaffold")
-	wantErr := "hello_nodes.go:59:6: newHello exists already: set Sign: sign{} in it\n" +
+	wantErr := "hello_nodes.go:59:6: newHello exists already: pass sign{} for sign (parameter 2) to NewHello in it\n" +
 		"picoflow: wrote hello_nodes2.go: stubs for Sign\n"
 	if code != 0 || stdout != "" || stderr != wantErr {
 		t.Fatalf("scaffold: exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, stdout, stderr, wantErr)
 	}
 	gocmd("generate", "./...")
+	// Until the constructor passes the new node, the package does not build:
+	// a node added to the .pico cannot be left out of the flow.
+	cmd := testmod.Go(".", "build", "./...")
+	cmd.Env = append(cmd.Env, "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "not enough arguments in call to NewHello") {
+		t.Fatalf("go build with the old constructor: %v\n%s", err, out)
+	}
+	nodes := readFile(t, "hello_nodes.go")
+	if !strings.Contains(nodes, "NewHello(greet{}, shout{})") {
+		t.Fatalf("hello_nodes.go does not call NewHello(greet{}, shout{}):\n%s", nodes)
+	}
+	testmod.Write(t, "hello_nodes.go", []byte(strings.Replace(nodes, "NewHello(greet{}, shout{})", "NewHello(greet{}, sign{}, shout{})", 1)))
 	gocmd("build", "./...")
 	gocmd("vet", "./...")
 	if _, err := os.Stat("hello_nodes3.go"); err == nil {

@@ -107,15 +107,16 @@ func (p *Package) Plan(src *gotypes.File) (*Plan, error) {
 		c.fields = pl.wire(c.flow, impls, written)
 	}
 	// A constructor that exists already cannot know the nodes this file
-	// declares: say which fields it must now set.
+	// declares: its call of the generated constructor no longer compiles,
+	// so say what to pass where.
 	for _, fl := range src.Model.Flows {
 		if written[fl.Name] {
 			continue
 		}
 		var add []string
-		for _, m := range fl.Members {
+		for i, m := range fl.Members {
 			if m.Node != nil && impls[m.Node].new {
-				add = append(add, m.Name()+": "+impls[m.Node].expr)
+				add = append(add, fmt.Sprintf("%s for %s (parameter %d)", impls[m.Node].expr, m.Param, i+1))
 			}
 		}
 		if len(add) > 0 {
@@ -123,7 +124,7 @@ func (p *Package) Plan(src *gotypes.File) (*Plan, error) {
 			if obj := p.types.Scope().Lookup("new" + fl.Name); obj != nil {
 				pos = obj.Pos()
 			}
-			pl.Notes = append(pl.Notes, fmt.Sprintf("%s: new%s exists already: set %s in it", p.where(pos), fl.Name, strings.Join(add, ", ")))
+			pl.Notes = append(pl.Notes, fmt.Sprintf("%s: new%s exists already: pass %s to %s in it", p.where(pos), fl.Name, strings.Join(add, ", "), fl.Constructor))
 		}
 	}
 	return pl, nil
