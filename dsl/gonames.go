@@ -235,3 +235,46 @@ func unique(name string, taken map[string]bool) string {
 		}
 	}
 }
+
+// InterfaceMethods are the methods of node interfaces, and ActionMethods
+// those generated on action types.
+var (
+	InterfaceMethods = []string{"Prep", "Exec", "ExecFallback", "Post"}
+	ActionMethods    = []string{"String"}
+)
+
+// Idents is every identifier that the code generated for m may declare:
+// its package-level names and methods, its import names, the fields of the
+// store and flow structs, interface methods, and the locals, states and
+// parameters of the bodies. A test holds the generated code to it.
+func (m *Model) Idents() map[string]bool {
+	out := map[string]bool{"_": true}
+	add := func(names ...string) {
+		for _, n := range names {
+			out[n] = true
+		}
+	}
+	for _, d := range m.Declared() {
+		add(d.Name)
+	}
+	for _, ms := range m.Methods() {
+		add(ms...)
+	}
+	for _, imp := range m.Imports {
+		add(imp.GoName)
+	}
+	add(GeneratedLocals...)
+	add(InterfaceMethods...)
+	add(ActionMethods...)
+	if m.Store != nil {
+		for _, f := range m.Store.Fields {
+			add(f.GoName)
+		}
+	}
+	for _, fl := range m.Flows {
+		for _, mb := range fl.Members {
+			add(mb.Name(), mb.State, mb.Param)
+		}
+	}
+	return out
+}
