@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -347,15 +348,23 @@ func (c *checker) routes(fl *Flow) {
 
 // labelValid reports whether e's label is an action of its source, and
 // explains when it is not.
+// listed is " (its actions: a, b)", or " (it has no actions)".
+func listed(what string, actions []*Action) string {
+	if len(actions) == 0 {
+		return fmt.Sprintf(" (it has no %s)", what)
+	}
+	return fmt.Sprintf(" (its %s: %s)", what, strings.Join(actionNames(actions), ", "))
+}
+
 func (c *checker) labelValid(m *Member, e *Edge) bool {
 	if hasAction(m.Actions(), e.Label) {
 		return true
 	}
 	switch {
 	case m.Flow != nil:
-		c.errorf(e.LabelPos, "flow %s has no outcome %q%s", m.Flow.Name, e.Label, suggest(e.Label, actionNames(m.Flow.Outcomes)))
+		c.errorf(e.LabelPos, "flow %s has no outcome %q%s%s", m.Flow.Name, e.Label, suggest(e.Label, actionNames(m.Flow.Outcomes)), listed("outcomes", m.Flow.Outcomes))
 	case c.declared[m.Node]:
-		c.errorf(e.LabelPos, "%s has no action %q%s", m.Node.Name, e.Label, suggest(e.Label, actionNames(m.Node.Actions)))
+		c.errorf(e.LabelPos, "%s has no action %q%s%s", m.Node.Name, e.Label, suggest(e.Label, actionNames(m.Node.Actions)), listed("actions", m.Node.Actions))
 	}
 	// Any other label was reported where the action was made.
 	return false
