@@ -340,6 +340,25 @@ var predeclared = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
+// maxArrayElements bounds the elements of an array type, nested arrays
+// multiplied: the Go compiler refuses a type larger than the address space,
+// and a store's arrays are written out in every checkpoint.
+const maxArrayElements = 1 << 31
+
+// elements is the number of elements an array type lays out, counting the
+// elements of arrays nested in it; more than maxArrayElements counts as
+// maxArrayElements+1.
+func elements(t *Type) int64 {
+	if t.Kind != ArrayType {
+		return 1
+	}
+	inner := elements(t.Elem)
+	if t.Len != 0 && inner > maxArrayElements/t.Len {
+		return maxArrayElements + 1
+	}
+	return t.Len * inner
+}
+
 // typeExpr resolves a type expression; it returns nil after reporting an error.
 func (c *checker) typeExpr(te *astType) *Type {
 	t := &Type{Pos: c.src.pos(te.Pos)}
@@ -356,6 +375,10 @@ func (c *checker) typeExpr(te *astType) *Type {
 			return nil
 		}
 		t.Len = n
+		if t.Elem != nil && elements(t) > maxArrayElements {
+			c.errorf(c.src.pos(te.List.Len.Pos), "array %s is too large: a .pico array holds at most %d elements in all", t, maxArrayElements)
+			return nil
+		}
 	case te.Map != nil:
 		t.Kind, t.Key, t.Elem = MapType, c.typeExpr(te.Map.Key), c.typeExpr(te.Map.Elem)
 		if t.Key == nil {
