@@ -212,6 +212,7 @@ func Check(dir string, files []*File) (dsl.Diagnostics, error) {
 		r := &resolver{pkg: pkg, scope: pkg.Types.Scope(), imports: pkg.Imports, file: f, broken: map[*dsl.Import]bool{}}
 		r.model()
 		r.collisions()
+		r.unusedFallbacks()
 		diags = append(diags, r.diags...)
 	}
 	return diags.Sort(), nil

@@ -178,3 +178,39 @@ func hasMethod(t types.Type, name string) bool {
 	}
 	return false
 }
+
+// unusedFallbacks warns about a type of the package that implements a node
+// and has an ExecFallback method while the node has no `fallback` setting:
+// the flow never calls it, and nothing else would say so.
+func (r *resolver) unusedFallbacks() {
+	scope := r.pkg.Types.Scope()
+	for _, n := range r.file.Model.Nodes {
+		if n.Fallback || n.Exec == nil {
+			continue
+		}
+		obj, ok := scope.Lookup(n.Interface).(*types.TypeName)
+		if !ok {
+			continue
+		}
+		iface, ok := obj.Type().Underlying().(*types.Interface)
+		if !ok {
+			continue
+		}
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+				continue
+			}
+			t := tn.Type()
+			if !types.Implements(t, iface) && !types.Implements(types.NewPointer(t), iface) {
+				continue
+			}
+			if m, _, _ := types.LookupFieldOrMethod(t, true, r.pkg.Types, "ExecFallback"); m != nil {
+				if _, isFunc := m.(*types.Func); isFunc {
+					r.diags = append(r.diags, &dsl.Diagnostic{Pos: n.Pos, Warning: true,
+						Msg: fmt.Sprintf("%s.ExecFallback (%s) is never called: node %s has no fallback setting", tn.Name(), r.where(m.Pos()), n.Name)})
+				}
+			}
+		}
+	}
+}
