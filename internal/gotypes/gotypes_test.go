@@ -82,7 +82,6 @@ store Ticket {
     j Box
     k []Number
     l Ordered
-    m comparable
     n gone.A
     o gone.B
     p [2]strng
@@ -96,7 +95,7 @@ flow F { start A }
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	r := &resolver{scope: support.Scope(), imports: imports, file: &File{Path: "support.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
+	r := &resolver{pkg: &Package{Types: support}, scope: support.Scope(), imports: imports, file: &File{Path: "support.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
 	r.model()
 	want := `support.pico:4:1: could not import example.com/gone (no required module provides package example.com/gone)
 support.pico:8:19: undefined: Pgae (package support); did you mean "Page"?
@@ -109,8 +108,7 @@ support.pico:15:21: invalid map key type model.Handler
 support.pico:16:7: cannot use generic type Box without instantiation
 support.pico:17:9: cannot use type Number outside a type constraint: interface contains type constraints
 support.pico:18:7: cannot use type Ordered outside a type constraint: interface is (or embeds) comparable
-support.pico:19:7: cannot use type comparable outside a type constraint: interface is (or embeds) comparable
-support.pico:22:10: undefined: strng (package support); did you mean "string"?`
+support.pico:21:10: undefined: strng (package support); did you mean "string"?`
 	if got := r.diags.Sort().Error(); got != want {
 		t.Errorf("diagnostics:\n%s\nwant\n%s", got, want)
 	}
