@@ -13,7 +13,13 @@
 // per step. Right after the imports, a struct of blank fields names every
 // type the .pico writes, each behind a /*line*/ directive with its .pico
 // position, so that go build reports a type the .pico names wrongly at the
-// .pico line and column, before anything else. The expected output of each case in testdata/golden is checked
-// byte for byte, and compiled, vetted and linted (go test ./codegen;
-// -update rewrites the goldens).
+// .pico line and column, before anything else; each default of the store's
+// constructor has one too. The file records the hash of its .pico
+// ([SourceRecord]), by which picoflow check finds a stale one, and refers to
+// the runtime's SupportPackageIsVersionN constant, so that a file generated
+// for another runtime fails to build at a line that says to regenerate.
+//
+// The expected output of each case in testdata/golden is checked byte for
+// byte, and compiled, vetted and linted (go test ./codegen; -update rewrites
+// the goldens).
 package codegen

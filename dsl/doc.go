@@ -1,6 +1,7 @@
-// Package dsl reads .pico files: the lexer and grammar (participle), the
-// syntax tree, and the checker that resolves a file into a [Model], the
-// only thing the code generator reads.
+// Package dsl reads .pico files: a lexer and grammar (participle) whose
+// syntax tree stays inside the package, the checker that resolves a file
+// into a [Model], the only thing the code generator reads, and the
+// formatter ([Format]).
 //
 // [Check] parses and checks one file and returns its model with every
 // problem found, as [Diagnostics] sorted by position, each formatted as
@@ -12,9 +13,20 @@
 // A syntax error stops the parse of its file, as in Go; every other problem
 // of the file is reported in one run: unknown and duplicate names with "did
 // you mean" suggestions, actions routed twice or not at all, unreachable
-// nodes, subflow cycles, defaults that do not fit their type, settings out of
-// range, unused imports, and generated Go names that would collide. Errors
-// that would only repeat an earlier one in other words are left out.
+// nodes, subflow cycles, defaults that do not fit their type, store fields a
+// JSON checkpoint cannot save, settings out of range, malformed or unused
+// imports, and generated Go names that would collide. Errors that would only
+// repeat an earlier one in other words are left out.
+//
+// Keywords are contextual: node settings are lexed by what their value is
+// (one table, settingTable, drives the lexer, the grammar, the checker and
+// the formatter), and wherever a name is expected any word is one.
+//
+// Every Go name that generated code declares or uses is decided here and
+// recorded in the model (Node.Interface, Flow.Constructor, Member.State,
+// Import.GoName, ...), so that codegen and scaffold only read it and
+// collisions are found once, at the .pico position; [Model.Idents] lists
+// them all.
 //
 // The model is fully resolved: each flow lists its members in order, with
 // one [Route] per action, `*` edges expanded, and each node's actions, as
