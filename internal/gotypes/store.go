@@ -184,25 +184,38 @@ func hasMethod(t types.Type, name string) bool {
 // the flow never calls it, and nothing else would say so.
 func (r *resolver) unusedFallbacks() {
 	scope := r.pkg.Types.Scope()
+	iface := func(n *dsl.Node) *types.Interface {
+		if obj, ok := scope.Lookup(n.Interface).(*types.TypeName); ok {
+			it, _ := obj.Type().Underlying().(*types.Interface)
+			return it
+		}
+		return nil
+	}
+	implements := func(t types.Type, it *types.Interface) bool {
+		return it != nil && (types.Implements(t, it) || types.Implements(types.NewPointer(t), it))
+	}
+	// A type that implements a node with fallback uses its ExecFallback
+	// there, even if its methods fit another node's interface too.
+	usesFallback := func(t types.Type) bool {
+		for _, n := range r.file.Model.Nodes {
+			if n.Fallback && implements(t, iface(n)) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, n := range r.file.Model.Nodes {
 		if n.Fallback || n.Exec == nil {
 			continue
 		}
-		obj, ok := scope.Lookup(n.Interface).(*types.TypeName)
-		if !ok {
-			continue
-		}
-		iface, ok := obj.Type().Underlying().(*types.Interface)
-		if !ok {
-			continue
-		}
+		it := iface(n)
 		for _, name := range scope.Names() {
 			tn, ok := scope.Lookup(name).(*types.TypeName)
 			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
 				continue
 			}
 			t := tn.Type()
-			if !types.Implements(t, iface) && !types.Implements(types.NewPointer(t), iface) {
+			if !implements(t, it) || usesFallback(t) {
 				continue
 			}
 			if m, _, _ := types.LookupFieldOrMethod(t, true, r.pkg.Types, "ExecFallback"); m != nil {
