@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,6 +217,10 @@ func (c *checker) importDecl(id *astImport) {
 			err = ipe.Err
 		}
 		c.errorf(c.src.pos(id.Path.Pos), "invalid import path %s: %v", id.Path.Value, err)
+		return
+	}
+	if elems := strings.Split(path, "/"); !strings.Contains(elems[0], ".") && slices.Contains(elems, "internal") {
+		c.errorf(c.src.pos(id.Path.Pos), "cannot import %s: an internal package of the standard library", id.Path.Value)
 		return
 	}
 	if path == "C" {

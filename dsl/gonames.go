@@ -50,9 +50,10 @@ var GeneratedMethods = struct{ Store, Flow []string }{
 
 // GoDecl is one package-level identifier that generated code declares.
 type GoDecl struct {
-	Name string
-	What string // what it is, for messages: "the interface of node Classify"
-	Pos  Pos    // the .pico position that makes it
+	Name  string
+	What  string // what it is, for messages: "the interface of node Classify"
+	Pos   Pos    // the .pico position that makes it
+	Value bool   // a function or constant, not a type
 }
 
 // Declared lists every package-level identifier of the generated file, in
@@ -68,29 +69,29 @@ func (m *Model) Declared() []GoDecl {
 	var items []item
 	if st := m.Store; st != nil {
 		items = append(items, item{st.Pos, []GoDecl{
-			{st.Name, "store " + st.Name, st.Pos},
-			{st.Constructor, "the constructor of store " + st.Name, st.Pos},
+			{st.Name, "store " + st.Name, st.Pos, false},
+			{st.Constructor, "the constructor of store " + st.Name, st.Pos, true},
 		}})
 	}
 	for _, n := range m.Nodes {
-		ds := []GoDecl{{n.Interface, "the interface of node " + n.Name, n.Pos}}
+		ds := []GoDecl{{n.Interface, "the interface of node " + n.Name, n.Pos, false}}
 		if n.ActionType != "" {
-			ds = append(ds, GoDecl{n.ActionType, "the action type of node " + n.Name, n.Pos})
+			ds = append(ds, GoDecl{n.ActionType, "the action type of node " + n.Name, n.Pos, false})
 		}
 		for _, a := range n.Actions {
-			ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("action %q of %s", a.Name, n.Name), a.Pos})
+			ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("action %q of %s", a.Name, n.Name), a.Pos, true})
 		}
 		items = append(items, item{n.Pos, ds})
 	}
 	for _, fl := range m.Flows {
 		ds := []GoDecl{
-			{fl.Name, "flow " + fl.Name, fl.Pos},
-			{fl.Constructor, "the constructor of flow " + fl.Name, fl.Pos},
+			{fl.Name, "flow " + fl.Name, fl.Pos, false},
+			{fl.Constructor, "the constructor of flow " + fl.Name, fl.Pos, true},
 		}
 		if fl.ActionType != "" {
-			ds = append(ds, GoDecl{fl.ActionType, "the outcome type of flow " + fl.Name, fl.Pos})
+			ds = append(ds, GoDecl{fl.ActionType, "the outcome type of flow " + fl.Name, fl.Pos, false})
 			for _, a := range fl.Outcomes {
-				ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("outcome %q of flow %s", a.Name, fl.Name), a.Pos})
+				ds = append(ds, GoDecl{a.GoName, fmt.Sprintf("outcome %q of flow %s", a.Name, fl.Name), a.Pos, true})
 			}
 		}
 		items = append(items, item{fl.Pos, ds})
@@ -163,9 +164,30 @@ func (c *checker) goNames() {
 			shadow[mb.State] = fmt.Sprintf("the state of %s in the generated run of flow %s", mb.Name(), fl.Name)
 		}
 	}
+	// A local type name must name a type: not a value that generated code
+	// declares (a constructor, an action), not an import, not a predeclared
+	// value such as nil.
+	values := map[string]GoDecl{}
+	for _, d := range m.Declared() {
+		if d.Value {
+			values[d.Name] = d
+		}
+	}
 	for _, t := range c.localTypes {
 		if what, ok := shadow[t.Name]; ok {
 			c.errorf(t.Pos, "type name %s is %s; rename the type", t.Name, what)
+			continue
+		}
+		if d, ok := values[t.Name]; ok {
+			c.errorf(t.Pos, "%s is %s, not a type", t.Name, d.What)
+			continue
+		}
+		if imp := c.imports[t.Name]; imp != nil {
+			c.errorf(t.Pos, "%s is the package imported at %s, not a type", t.Name, imp.Pos)
+			continue
+		}
+		if universe[t.Name] {
+			c.errorf(t.Pos, "%s is a predeclared value, not a type", t.Name)
 		}
 	}
 
