@@ -131,10 +131,23 @@ func TestFormatCorpus(t *testing.T) {
 	}
 	var inputs []input
 	var canonical []string
-	for _, pattern := range []string{"../examples/*/*.pico", "../internal/*/*.pico", "../templates/init/*.pico.tmpl"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no files match %s: %v", pattern, err)
+	for _, patterns := range [][]string{
+		{"../examples/*/*.pico"},
+		// The scenario packages are in internal/e2e; any other internal
+		// package may hold a flow too.
+		{"../internal/*/*.pico", "../internal/*/*/*.pico"},
+		{"../templates/init/*.pico.tmpl"},
+	} {
+		var files []string
+		for _, pattern := range patterns {
+			m, err := filepath.Glob(pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, m...)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no files match %v", patterns)
 		}
 		canonical = append(canonical, files...)
 	}

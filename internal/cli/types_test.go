@@ -188,7 +188,7 @@ func TestTypesRepository(t *testing.T) {
 	}
 	t.Setenv("GOPACKAGE", "")
 	var dirs []string
-	for _, pattern := range []string{"../../examples/*/*.pico", "../../internal/*/*.pico"} {
+	for _, pattern := range []string{"../../examples/*/*.pico", "../../internal/*/*.pico", "../../internal/*/*/*.pico"} {
 		picos, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
