@@ -18,6 +18,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"golang.org/x/tools/txtar"
+
+	"github.com/digital-duck/picoflow-go/internal/golden"
 )
 
 // TestFormatGolden runs every case in testdata/fmt: each archive holds the
@@ -25,48 +27,22 @@ import (
 // error, the exact diagnostic in "error". go test ./dsl -update rewrites
 // them.
 func TestFormatGolden(t *testing.T) {
-	files, err := filepath.Glob("../testdata/fmt/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fmt cases: %v", err)
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, want := -1, -1
-			name := "out"
-			for i, f := range ar.Files {
-				switch f.Name {
-				case "in":
-					in = i
-				case "out", "error":
-					want, name = i, f.Name
-				}
-			}
-			if in < 0 || want < 0 {
-				t.Fatal(`archive needs an "in" and an "out" or "error" file`)
-			}
-			src := ar.Files[in].Data
-			got, err := Format("in.pico", src)
-			if err != nil {
-				got, name = []byte(err.Error()+"\n"), "error"
-			} else if err := FormatProperties("in.pico", src); err != nil {
-				t.Error(err)
-			}
-			if *update {
-				ar.Files[want] = txtar.File{Name: name, Data: got}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if name != ar.Files[want].Name || !bytes.Equal(got, ar.Files[want].Data) {
-				t.Errorf("%s is:\n%s\nwant %s:\n%s", name, got, ar.Files[want].Name, ar.Files[want].Data)
-			}
-		})
-	}
+	golden.Run(t, "../testdata/fmt", func(t *testing.T, c *golden.Case) {
+		in := c.File("in")
+		if in == nil {
+			t.Fatal(`archive needs an "in" file`)
+		}
+		got, err := Format("in.pico", in.Data)
+		name := "out"
+		if err != nil {
+			got, name = []byte(err.Error()+"\n"), "error"
+		} else if err := FormatProperties("in.pico", in.Data); err != nil {
+			t.Error(err)
+		}
+		// The expected output is one file, "out" or "error": a case whose
+		// input stops or starts parsing fails here.
+		c.CheckSet(t, func(n string) bool { return n == "out" || n == "error" }, txtar.File{Name: name, Data: got})
+	})
 }
 
 // TestFormatEncoding covers what a txtar file cannot hold reliably: CRLF
