@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -24,23 +23,27 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, args...))
 }
 
+// fatal is what a recorder's Fatalf panics with, to stop f as t.Fatalf
+// would without ending the test.
+type fatal struct{}
+
 func (r *recorder) Fatalf(format string, args ...any) {
 	r.Errorf(format, args...)
-	runtime.Goexit()
+	panic(fatal{})
 }
 
 func (r *recorder) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
 
-// record runs f with a recorder on a goroutine of its own, where Fatalf
-// may end it, and returns the failures.
-func record(t *testing.T, f func(tb testing.TB)) []string {
+// record runs f with a recorder and returns the failures.
+func record(t *testing.T, f func(tb testing.TB)) (errs []string) {
 	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(r)
+	defer func() {
+		if v := recover(); v != nil && v != (fatal{}) {
+			panic(v)
+		}
+		errs = r.errs
 	}()
-	<-done
+	f(r)
 	return r.errs
 }
 
@@ -146,6 +149,11 @@ func TestCheckFails(t *testing.T) {
 		c.CheckSet(tb, isWant, txtar.File{Name: "want/b", Data: []byte("b\n")}, txtar.File{Name: "want/a", Data: []byte("a\n")})
 	}); len(errs) != 0 {
 		t.Errorf("the same set in another order fails: %q", errs)
+	}
+
+	errs = record(t, func(tb testing.TB) { c.CheckSet(tb, isWant, txtar.File{Name: "in.pico"}) })
+	if len(errs) != 1 || !strings.Contains(errs[0], "outside its set") {
+		t.Errorf("CheckSet of a file outside the set gives %q", errs)
 	}
 
 	errs = record(t, func(tb testing.TB) { c.CheckHeader(tb, "exit", "0") })
