@@ -2,8 +2,6 @@ package codegen
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,120 +12,56 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/digital-duck/picoflow-go/dsl"
-	"github.com/digital-duck/picoflow-go/internal/diff"
+	"github.com/digital-duck/picoflow-go/internal/golden"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected output of the golden cases in testdata/golden")
 
 // goldenDir holds one case per txtar archive: the first file ending in .pico
 // is the input (its name is the file name the checker reports), NAME.pico.go
 // is the expected output, and any other .go file is part of the package the
 // output is compiled in (a local type that the .pico refers to).
+// go test ./codegen -update rewrites the expected outputs.
 const goldenDir = "../testdata/golden"
 
-// goldenCase is one parsed archive.
-type goldenCase struct {
-	name string // the archive's base name without .txtar
-	path string
-	ar   *txtar.Archive
-	pico *txtar.File
-}
-
-// wantName is the name of the file in the archive that holds the expected
-// output.
-func (c *goldenCase) wantName() string { return c.pico.Name + ".go" }
-
-// file returns the archive's file called name, or nil.
-func (c *goldenCase) file(name string) *txtar.File {
-	for i := range c.ar.Files {
-		if c.ar.Files[i].Name == name {
-			return &c.ar.Files[i]
-		}
+// pico returns the case's input.
+func pico(t *testing.T, c *golden.Case) *txtar.File {
+	t.Helper()
+	f := c.First(".pico")
+	if f == nil {
+		t.Fatalf("%s: no .pico file in the archive", c.Path)
 	}
-	return nil
+	return f
 }
 
 // pkg is the package name for a .pico without a package clause: the case
 // name without the characters a Go identifier cannot hold, so that extra
 // files in the archive know which package to declare.
-func (c *goldenCase) pkg() string {
+func pkg(c *golden.Case) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return r
 		}
 		return -1
-	}, c.name)
-}
-
-func goldenCases(t *testing.T) []*goldenCase {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Fatalf("no golden cases in %s", goldenDir)
-	}
-	var cases []*goldenCase
-	for _, p := range paths {
-		ar, err := txtar.ParseFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &goldenCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), path: p, ar: ar}
-		for i := range ar.Files {
-			if strings.HasSuffix(ar.Files[i].Name, ".pico") {
-				c.pico = &ar.Files[i]
-				break
-			}
-		}
-		if c.pico == nil {
-			t.Fatalf("%s: no .pico file in the archive", p)
-		}
-		cases = append(cases, c)
-	}
-	return cases
+	}, c.Name)
 }
 
 func TestGolden(t *testing.T) {
-	for _, c := range goldenCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			m, diags := dsl.Check(c.pico.Name, c.pico.Data)
-			if diags.HasErrors() {
-				t.Fatalf("check failed:\n%v", diags)
-			}
-			got, err := Generate(m, Options{Package: c.pkg()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := Generate(m, Options{Package: c.pkg()})
-			if err != nil || !bytes.Equal(got, again) {
-				t.Fatalf("a second Generate of the same model differs (err %v)", err)
-			}
-			want := c.file(c.wantName())
-			if *update {
-				if want == nil {
-					c.ar.Files = append(c.ar.Files, txtar.File{Name: c.wantName()})
-					want = &c.ar.Files[len(c.ar.Files)-1]
-				}
-				if bytes.Equal(want.Data, got) {
-					return
-				}
-				want.Data = got
-				if err := os.WriteFile(c.path, txtar.Format(c.ar), 0o666); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want == nil {
-				t.Fatalf("the archive has no %s: run go test ./codegen -update", c.wantName())
-			}
-			if d := diff.Unified("want", "got", want.Data, got); d != nil {
-				t.Errorf("output differs from %s in %s (go test ./codegen -update rewrites it):\n%s", c.wantName(), c.path, d)
-			}
-		})
-	}
+	golden.Run(t, goldenDir, func(t *testing.T, c *golden.Case) {
+		src := pico(t, c)
+		m, diags := dsl.Check(src.Name, src.Data)
+		if diags.HasErrors() {
+			t.Fatalf("check failed:\n%v", diags)
+		}
+		got, err := Generate(m, Options{Package: pkg(c)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Generate(m, Options{Package: pkg(c)})
+		if err != nil || !bytes.Equal(got, again) {
+			t.Fatalf("a second Generate of the same model differs (err %v)", err)
+		}
+		c.Check(t, src.Name+".go", got)
+	})
 }
 
 // TestGoldenCompiles builds every expected output as a package of one
@@ -137,16 +71,17 @@ func TestGolden(t *testing.T) {
 func TestGoldenCompiles(t *testing.T) {
 	dir := testmod.New(t, "picoflow.test/golden")
 
-	for _, c := range goldenCases(t) {
-		want := c.file(c.wantName())
+	for _, c := range golden.Cases(t, goldenDir) {
+		wantName := pico(t, c).Name + ".go"
+		want := c.File(wantName)
 		if want == nil {
-			t.Errorf("%s: the archive has no %s: run go test ./codegen -update", c.path, c.wantName())
+			t.Errorf("%s: the archive has no %s: run go test ./codegen -update", c.Path, wantName)
 			continue
 		}
-		pkgDir := filepath.Join(dir, c.name)
-		testmod.Write(t, filepath.Join(pkgDir, c.wantName()), want.Data)
-		for _, f := range c.ar.Files {
-			if strings.HasSuffix(f.Name, ".go") && f.Name != c.wantName() {
+		pkgDir := filepath.Join(dir, c.Name)
+		testmod.Write(t, filepath.Join(pkgDir, wantName), want.Data)
+		for _, f := range c.Archive.Files {
+			if strings.HasSuffix(f.Name, ".go") && f.Name != wantName {
 				testmod.Write(t, filepath.Join(pkgDir, f.Name), f.Data)
 			}
 		}
@@ -159,8 +94,8 @@ func TestGoldenCompiles(t *testing.T) {
 	// The packages are named one by one: ./... would skip a package whose
 	// files are all left out.
 	var pkgs []string
-	for _, c := range goldenCases(t) {
-		pkgs = append(pkgs, "./"+c.name)
+	for _, c := range golden.Cases(t, goldenDir) {
+		pkgs = append(pkgs, "./"+c.Name)
 	}
 	for _, goos := range []string{"darwin", "windows"} {
 		cmd := testmod.Go(dir, append([]string{"list", "-e", "-f", "{{.ImportPath}}:{{.IgnoredGoFiles}}"}, pkgs...)...)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"golang.org/x/tools/txtar"
+
+	"github.com/digital-duck/picoflow-go/internal/golden"
 )
 
 // TestFormatGolden runs every case in testdata/fmt: each archive holds the
@@ -25,48 +27,22 @@ import (
 // error, the exact diagnostic in "error". go test ./dsl -update rewrites
 // them.
 func TestFormatGolden(t *testing.T) {
-	files, err := filepath.Glob("../testdata/fmt/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fmt cases: %v", err)
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, want := -1, -1
-			name := "out"
-			for i, f := range ar.Files {
-				switch f.Name {
-				case "in":
-					in = i
-				case "out", "error":
-					want, name = i, f.Name
-				}
-			}
-			if in < 0 || want < 0 {
-				t.Fatal(`archive needs an "in" and an "out" or "error" file`)
-			}
-			src := ar.Files[in].Data
-			got, err := Format("in.pico", src)
-			if err != nil {
-				got, name = []byte(err.Error()+"\n"), "error"
-			} else if err := FormatProperties("in.pico", src); err != nil {
-				t.Error(err)
-			}
-			if *update {
-				ar.Files[want] = txtar.File{Name: name, Data: got}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if name != ar.Files[want].Name || !bytes.Equal(got, ar.Files[want].Data) {
-				t.Errorf("%s is:\n%s\nwant %s:\n%s", name, got, ar.Files[want].Name, ar.Files[want].Data)
-			}
-		})
-	}
+	golden.Run(t, "../testdata/fmt", func(t *testing.T, c *golden.Case) {
+		in := c.File("in")
+		if in == nil {
+			t.Fatal(`archive needs an "in" file`)
+		}
+		got, err := Format("in.pico", in.Data)
+		name := "out"
+		if err != nil {
+			got, name = []byte(err.Error()+"\n"), "error"
+		} else if err := FormatProperties("in.pico", in.Data); err != nil {
+			t.Error(err)
+		}
+		// The expected output is one file, "out" or "error": a case whose
+		// input stops or starts parsing fails here.
+		c.CheckSet(t, func(n string) bool { return n == "out" || n == "error" }, txtar.File{Name: name, Data: got})
+	})
 }
 
 // TestFormatEncoding covers what a txtar file cannot hold reliably: CRLF
@@ -131,10 +107,23 @@ func TestFormatCorpus(t *testing.T) {
 	}
 	var inputs []input
 	var canonical []string
-	for _, pattern := range []string{"../examples/*/*.pico", "../internal/*/*.pico", "../templates/init/*.pico.tmpl"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no files match %s: %v", pattern, err)
+	for _, patterns := range [][]string{
+		{"../examples/*/*.pico"},
+		// The scenario packages are in internal/e2e; any other internal
+		// package may hold a flow too.
+		{"../internal/*/*.pico", "../internal/*/*/*.pico"},
+		{"../templates/init/*.pico.tmpl"},
+	} {
+		var files []string
+		for _, pattern := range patterns {
+			m, err := filepath.Glob(pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, m...)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no files match %v", patterns)
 		}
 		canonical = append(canonical, files...)
 	}
@@ -406,9 +395,10 @@ func tokens(src []byte) []string {
 // rarely reaches from the seed corpus.
 func TestFormatRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	// Participle runs some 40 times slower under the race detector, which
-	// CI uses: 250 files keep this test near 20 s there. FuzzCheck checks
-	// the same properties for as long as it is given.
+	// 250 files take under a second; under the race detector, which the
+	// README's test command leaves out for dsl, participle runs some 40
+	// times slower and they take about 25 s. FuzzCheck checks the same
+	// properties for as long as it is given.
 	n := 250
 	if testing.Short() {
 		n = 50

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"go/parser"
 	"go/token"
 	"os"
@@ -16,10 +15,6 @@ import (
 	"github.com/digital-duck/picoflow-go/codegen"
 	"github.com/digital-duck/picoflow-go/dsl"
 )
-
-// update rewrites the expected output of the txtar cases that the tests of
-// this package run: testdata/scaffold and testdata/types.
-var update = flag.Bool("update", false, "rewrite the expected output of the txtar cases")
 
 const (
 	// goodPico declares its package; nopkgPico leaves it to the CLI.

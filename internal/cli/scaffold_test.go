@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -15,7 +14,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
-	"github.com/digital-duck/picoflow-go/internal/diff"
+	"github.com/digital-duck/picoflow-go/internal/golden"
 	"github.com/digital-duck/picoflow-go/internal/scaffold"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
@@ -30,71 +29,56 @@ import (
 const scaffoldDir = "../../testdata/scaffold"
 
 type scaffoldCase struct {
-	name string
-	path string
-	ar   *txtar.Archive
+	*golden.Case
 	args []string
-	exit int
 	vet  bool
 }
 
+// scaffoldCases reads the options of every case from its comment; the exit
+// status stays there for CheckHeader.
 func scaffoldCases(t *testing.T) []*scaffoldCase {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(scaffoldDir, "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Fatalf("no cases in %s", scaffoldDir)
-	}
 	var cases []*scaffoldCase
-	for _, p := range paths {
-		ar, err := txtar.ParseFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p, err = filepath.Abs(p); err != nil {
-			t.Fatal(err) // the cases run in other directories
-		}
-		c := &scaffoldCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), path: p, ar: ar, args: []string{"scaffold"}, vet: true}
-		for _, line := range strings.Split(string(ar.Comment), "\n") {
-			key, val, _ := strings.Cut(line, ":")
-			val = strings.TrimSpace(val)
-			switch key {
-			case "args":
-				c.args = strings.Fields(val)
-			case "exit":
-				if c.exit, err = strconv.Atoi(val); err != nil {
-					t.Fatalf("%s: bad exit line %q", p, line)
-				}
-			case "vet":
-				c.vet = val != "no"
-			}
-		}
-		cases = append(cases, c)
+	for _, gc := range golden.Cases(t, scaffoldDir) {
+		cases = append(cases, newScaffoldCase(gc))
 	}
 	return cases
 }
 
+func newScaffoldCase(gc *golden.Case) *scaffoldCase {
+	c := &scaffoldCase{Case: gc, args: []string{"scaffold"}, vet: true}
+	if args, ok := gc.Header("args"); ok {
+		c.args = strings.Fields(args)
+	}
+	if vet, ok := gc.Header("vet"); ok {
+		c.vet = vet != "no"
+	}
+	return c
+}
+
+// exit is the exit status the case expects.
+func (c *scaffoldCase) exit(t *testing.T) int {
+	t.Helper()
+	v, _ := c.Header("exit")
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("%s: bad exit line %q", c.Path, v)
+	}
+	return n
+}
+
+// isWant reports whether an archive file is expected output, not input.
+func isWant(name string) bool { return strings.HasPrefix(name, "want/") }
+
 // inputs are the files of the case that the run starts from.
 func (c *scaffoldCase) inputs() []txtar.File {
 	var out []txtar.File
-	for _, f := range c.ar.Files {
-		if !strings.HasPrefix(f.Name, "want/") {
+	for _, f := range c.Archive.Files {
+		if !isWant(f.Name) {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-// want returns the content of want/name, and whether the archive has it.
-func (c *scaffoldCase) want(name string) (string, bool) {
-	for _, f := range c.ar.Files {
-		if f.Name == "want/"+name {
-			return string(f.Data), true
-		}
-	}
-	return "", false
 }
 
 // stubModule makes a module that requires this checkout, even in -short
@@ -128,91 +112,44 @@ func listFiles(t *testing.T, dir string) map[string]string {
 
 func TestScaffoldGolden(t *testing.T) {
 	mod := stubModule(t)
-	for _, c := range scaffoldCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join(mod, c.name)
-			for _, f := range c.inputs() {
-				testmod.Write(t, filepath.Join(dir, f.Name), f.Data)
-			}
-			before := listFiles(t, dir)
-			t.Chdir(dir)
-			code, stdout, stderr := run(t, c.args...)
-			after := listFiles(t, dir)
-
-			created := map[string]string{}
-			for name, data := range after {
-				old, existed := before[name]
-				switch {
-				case !existed:
-					created[name] = data
-				case old != data:
-					t.Errorf("the run changed %s", name)
-				}
-			}
-			for name := range before {
-				if _, ok := after[name]; !ok {
-					t.Errorf("the run removed %s", name)
-				}
-			}
-
-			if *update {
-				c.update(t, code, stdout, stderr, created)
-				return
-			}
-			if code != c.exit {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.exit, stderr)
-			}
-			if want, _ := c.want("stdout"); stdout != want {
-				t.Errorf("stdout differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", diff.Unified("want", "got", []byte(want), []byte(stdout)))
-			}
-			if want, _ := c.want("stderr"); stderr != want {
-				t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
-			}
-			for name, got := range created {
-				want, ok := c.want(name)
-				if !ok {
-					t.Errorf("the run created %s, which the case does not expect:\n%s", name, got)
-					continue
-				}
-				if got != want {
-					t.Errorf("%s differs (go test ./internal/cli -run Scaffold -update rewrites it):\n%s", name, diff.Unified("want", "got", []byte(want), []byte(got)))
-				}
-			}
-			for _, f := range c.ar.Files {
-				name, ok := strings.CutPrefix(f.Name, "want/")
-				if _, made := created[name]; ok && name != "stdout" && name != "stderr" && !made {
-					t.Errorf("the run did not create %s", name)
-				}
-			}
-		})
-	}
-}
-
-// update rewrites the want/ files and the exit line of the case.
-func (c *scaffoldCase) update(t *testing.T, code int, stdout, stderr string, created map[string]string) {
-	t.Helper()
-	files := c.inputs()
-	add := func(name, data string) {
-		if data != "" {
-			files = append(files, txtar.File{Name: "want/" + name, Data: []byte(data)})
+	golden.Run(t, scaffoldDir, func(t *testing.T, gc *golden.Case) {
+		c := newScaffoldCase(gc)
+		dir := filepath.Join(mod, c.Name)
+		for _, f := range c.inputs() {
+			testmod.Write(t, filepath.Join(dir, f.Name), f.Data)
 		}
-	}
-	add("stdout", stdout)
-	add("stderr", stderr)
-	for _, name := range slices.Sorted(maps.Keys(created)) {
-		add(name, created[name])
-	}
-	var comment []string
-	for _, line := range strings.Split(strings.TrimSuffix(string(c.ar.Comment), "\n"), "\n") {
-		if !strings.HasPrefix(line, "exit:") && line != "" {
-			comment = append(comment, line)
+		before := listFiles(t, dir)
+		t.Chdir(dir)
+		code, stdout, stderr := run(t, c.args...)
+		after := listFiles(t, dir)
+
+		// The expected output: stdout and stderr when not empty, and each
+		// file the run created, under want/.
+		var got []txtar.File
+		add := func(name, data string) {
+			if data != "" {
+				got = append(got, txtar.File{Name: "want/" + name, Data: []byte(data)})
+			}
 		}
-	}
-	comment = append(comment, fmt.Sprintf("exit: %d", code))
-	ar := &txtar.Archive{Comment: []byte(strings.Join(comment, "\n") + "\n"), Files: files}
-	if err := os.WriteFile(c.path, txtar.Format(ar), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		add("stdout", stdout)
+		add("stderr", stderr)
+		for _, name := range slices.Sorted(maps.Keys(after)) {
+			old, existed := before[name]
+			switch {
+			case !existed:
+				add(name, after[name])
+			case old != after[name]:
+				t.Errorf("the run changed %s", name)
+			}
+		}
+		for name := range before {
+			if _, ok := after[name]; !ok {
+				t.Errorf("the run removed %s", name)
+			}
+		}
+		c.CheckHeader(t, "exit", strconv.Itoa(code))
+		c.CheckSet(t, isWant, got...)
+	})
 }
 
 // TestScaffoldCompiles builds and vets the package of every case as it is
@@ -224,14 +161,14 @@ func TestScaffoldCompiles(t *testing.T) {
 	mod := testmod.New(t, "picoflow.test/stubs")
 	n := 0
 	for _, c := range scaffoldCases(t) {
-		if !c.vet || c.exit != 0 {
+		if !c.vet || c.exit(t) != 0 {
 			continue
 		}
-		dir := filepath.Join(mod, c.name)
+		dir := filepath.Join(mod, c.Name)
 		for _, f := range c.inputs() {
 			testmod.Write(t, filepath.Join(dir, f.Name), f.Data)
 		}
-		for _, f := range c.ar.Files {
+		for _, f := range c.Archive.Files {
 			name, ok := strings.CutPrefix(f.Name, "want/")
 			switch {
 			case !ok || name == "stderr":
@@ -243,7 +180,7 @@ func TestScaffoldCompiles(t *testing.T) {
 		}
 		var stderr bytes.Buffer
 		if code := Do([]string{"generate", dir}, nil, &stderr, &stderr); code != 0 {
-			t.Fatalf("%s: generate: exit %d\n%s", c.name, code, stderr.String())
+			t.Fatalf("%s: generate: exit %d\n%s", c.Name, code, stderr.String())
 		}
 		n++
 	}

@@ -10,8 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
+	"github.com/digital-duck/picoflow-go/internal/golden"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
 
@@ -32,76 +31,45 @@ func TestTypes(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go is not on PATH")
 	}
-	// Absolute: each case runs in its own directory.
-	cases, err := filepath.Abs(typesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths, err := filepath.Glob(filepath.Join(cases, "*.txtar"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no cases in %s (err %v)", typesDir, err)
-	}
 	work := typesModule(t)
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			args, status := typesHeader(t, ar.Comment)
-			dir := filepath.Join(work, name)
-			var want *string
-			files := map[string]string{}
-			for _, f := range ar.Files {
-				if f.Name == "want" {
-					s := strings.ReplaceAll(string(f.Data), "$WORK", work)
-					want = &s
-					continue
-				}
+	golden.Run(t, typesDir, func(t *testing.T, c *golden.Case) {
+		args, status := typesHeader(t, c)
+		dir := filepath.Join(work, c.Name)
+		files := map[string]string{}
+		for _, f := range c.Archive.Files {
+			if f.Name != "want" {
 				files[f.Name] = string(f.Data)
 			}
-			if want == nil {
-				t.Fatal("the archive has no want file")
+		}
+		writeFiles(t, dir, files)
+		t.Chdir(dir)
+		generateMissing(t, dir, files)
+		code, stdout, stderr := run(t, args...)
+		if code != status || stdout != "" {
+			t.Errorf("picoflow %s: exit %d, stdout %q; want exit %d and no stdout", strings.Join(args, " "), code, stdout, status)
+		}
+		c.Check(t, "want", []byte(strings.ReplaceAll(stderr, work, "$WORK")))
+		// A check writes nothing, and leaves the generated files it
+		// replaced for the check as they were.
+		for name, data := range files {
+			if got := readFile(t, filepath.Join(dir, name)); got != data {
+				t.Errorf("%s changed", name)
 			}
-			writeFiles(t, dir, files)
-			t.Chdir(dir)
-			generateMissing(t, dir, files)
-			code, stdout, stderr := run(t, args...)
-			if code != status || stdout != "" {
-				t.Errorf("picoflow %s: exit %d, stdout %q; want exit %d and no stdout", strings.Join(args, " "), code, stdout, status)
-			}
-			if *update {
-				if stderr != *want {
-					typesUpdate(t, path, ar, strings.ReplaceAll(stderr, work, "$WORK"))
-				}
-				return
-			}
-			if stderr != *want {
-				t.Errorf("picoflow %s: stderr\n%s\nwant\n%s", strings.Join(args, " "), stderr, *want)
-			}
-			// A check writes nothing, and leaves the generated files it
-			// replaced for the check as they were.
-			for name, data := range files {
-				if got := readFile(t, filepath.Join(dir, name)); got != data {
-					t.Errorf("%s changed", name)
-				}
-			}
-			err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				rel, err := filepath.Rel(dir, path)
-				if _, ok := files[filepath.ToSlash(rel)]; err == nil && !ok {
-					t.Errorf("check wrote %s", rel)
-				}
+		}
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
 				return err
-			})
-			if err != nil {
-				t.Fatal(err)
 			}
+			rel, err := filepath.Rel(dir, path)
+			if _, ok := files[filepath.ToSlash(rel)]; err == nil && !ok {
+				t.Errorf("check wrote %s", rel)
+			}
+			return err
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // generateMissing generates the X.pico.go of each X.pico among files that
@@ -123,37 +91,15 @@ func generateMissing(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-// typesUpdate rewrites the want file of the archive at path.
-func typesUpdate(t *testing.T, path string, ar *txtar.Archive, want string) {
-	t.Helper()
-	for i := range ar.Files {
-		if ar.Files[i].Name == "want" {
-			ar.Files[i].Data = []byte(want)
-		}
-	}
-	if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // typesHeader reads the command line and exit status from a case's comment.
-func typesHeader(t *testing.T, comment []byte) (args []string, status int) {
+func typesHeader(t *testing.T, c *golden.Case) (args []string, status int) {
 	t.Helper()
-	status = -1
-	for _, line := range strings.Split(string(comment), "\n") {
-		switch key, value, _ := strings.Cut(line, ": "); key {
-		case "args":
-			args = strings.Fields(value)
-		case "exit":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				t.Fatalf("bad exit line %q", line)
-			}
-			status = n
-		}
-	}
-	if len(args) == 0 || status < 0 {
-		t.Fatalf("the comment needs an args: line and an exit: line, got %q", comment)
+	line, _ := c.Header("args")
+	args = strings.Fields(line)
+	exit, ok := c.Header("exit")
+	status, err := strconv.Atoi(exit)
+	if len(args) == 0 || !ok || err != nil || status < 0 {
+		t.Fatalf("the comment needs an args: line and an exit: line, got %q", c.Archive.Comment)
 	}
 	return args, status
 }
@@ -209,7 +155,7 @@ func TestTypesRepository(t *testing.T) {
 	}
 	t.Setenv("GOPACKAGE", "")
 	var dirs []string
-	for _, pattern := range []string{"../../examples/*/*.pico", "../../internal/*/*.pico"} {
+	for _, pattern := range []string{"../../examples/*/*.pico", "../../internal/*/*.pico", "../../internal/*/*/*.pico"} {
 		picos, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,64 +9,30 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected diagrams")
 
 // TestGolden compares the diagrams of each testdata/graph case with the
 // archive's "mermaid" and "dot" files; -update rewrites them.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/graph/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no graph cases: %v", err)
-	}
-	for _, file := range files {
-		ar, err := txtar.ParseFile(file)
-		if err != nil {
-			t.Fatal(err)
+	golden.Run(t, "../../testdata/graph", func(t *testing.T, c *golden.Case) {
+		src := c.First(".pico")
+		if src == nil {
+			t.Fatal("archive has no .pico file")
 		}
-		m, diags := dsl.Check(ar.Files[0].Name, ar.Files[0].Data)
+		m, diags := dsl.Check(src.Name, src.Data)
 		if diags.HasErrors() {
-			t.Fatalf("%s: %v", file, diags)
+			t.Fatal(diags)
 		}
-		changed := false
 		for _, format := range []Format{Mermaid, DOT} {
 			got, err := Draw(m, format, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := fileIndex(ar, string(format))
-			switch {
-			case *update && i < 0:
-				ar.Files = append(ar.Files, txtar.File{Name: string(format), Data: []byte(got)})
-				changed = true
-			case *update:
-				changed = changed || string(ar.Files[i].Data) != got
-				ar.Files[i].Data = []byte(got)
-			case i < 0:
-				t.Errorf("%s has no %s file; run with -update", file, format)
-			case string(ar.Files[i].Data) != got:
-				t.Errorf("%s: %s differs:\n--- got\n%s--- want\n%s", file, format, got, ar.Files[i].Data)
-			}
+			c.Check(t, string(format), []byte(got))
 		}
-		if changed {
-			if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-func fileIndex(ar *txtar.Archive, name string) int {
-	for i, f := range ar.Files {
-		if f.Name == name {
-			return i
-		}
-	}
-	return -1
+	})
 }
 
 // TestGraphvizRenders renders the DOT diagram of every .pico file in the
@@ -172,14 +137,14 @@ func TestReadmeDiagrams(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := string(readme[mt[8]:mt[9]]); got != want {
-			if !*update {
+			if !golden.Update() {
 				t.Errorf("README diagram of %s is stale; run go test ./internal/graph -update", path)
 			}
 			out = append(out[:mt[8]:mt[8]], append([]byte(want), readme[mt[9]:]...)...)
 			readme = bytes.Clone(out)
 		}
 	}
-	if *update {
+	if golden.Update() {
 		if err := os.WriteFile("../../README.md", out, 0o644); err != nil {
 			t.Fatal(err)
 		}

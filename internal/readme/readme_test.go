@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -356,4 +357,141 @@ func withImports(t *testing.T, b block, pkg, src string) string {
 	}
 	buf.WriteString("\n" + src)
 	return buf.String()
+}
+
+// testCommandRE finds the README's test command as .ci/run does: the line
+// starting with go test and ending in "# run all tests".
+var testCommandRE = regexp.MustCompile(`(?m)^(go test [^#\n]*[^ #\n]) *# run all tests$`)
+
+// TestTestCommand keeps the README's test command, which CI runs, whole:
+// it may be several go test commands joined by &&, but together they must
+// run every package that has tests, each once, and any package whose code
+// or tests start goroutines under the race detector. The front end runs
+// without -race (participle is some 40 times slower under it), so a new
+// package would otherwise be easy to leave out.
+func TestTestCommand(t *testing.T) {
+	root := testmod.Root(t)
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testCommandRE.FindSubmatch(data)
+	if m == nil {
+		t.Fatal("README.md has no test command marked '# run all tests'")
+	}
+	all := testPackages(t, root)
+	runs := map[string]string{} // package dir -> the command that runs it
+	race := map[string]bool{}
+	for _, cmd := range strings.Split(string(m[1]), " && ") {
+		args, ok := strings.CutPrefix(cmd, "go test ")
+		if !ok {
+			t.Fatalf("%q is not a go test command", cmd)
+		}
+		var patterns []string
+		withRace := false
+		for _, a := range strings.Fields(args) {
+			switch {
+			case a == "-race":
+				withRace = true
+			case strings.HasPrefix(a, "-"):
+			default:
+				patterns = append(patterns, a)
+			}
+		}
+		if len(patterns) == 0 {
+			t.Fatalf("%q names no package", cmd)
+		}
+		for _, pattern := range patterns {
+			n := 0
+			for _, pkg := range slices.Sorted(maps.Keys(all)) {
+				if !matchPattern(pattern, pkg) {
+					continue
+				}
+				n++
+				if prev, ok := runs[pkg]; ok {
+					t.Errorf("./%s runs in %q and in %q", pkg, prev, cmd)
+				}
+				runs[pkg] = cmd
+				race[pkg] = withRace
+			}
+			if n == 0 {
+				t.Errorf("%s in %q matches no package with tests", pattern, cmd)
+			}
+		}
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(all)) {
+		switch {
+		case runs[pkg] == "":
+			t.Errorf("the README's test command does not run ./%s", pkg)
+		case !race[pkg] && startsGoroutines(t, filepath.Join(root, pkg), all[pkg]):
+			t.Errorf("./%s starts goroutines, so the README's test command must run it with -race", pkg)
+		}
+	}
+}
+
+// testPackages lists the packages of the module that have tests, by
+// directory relative to root in slash form, with their Go files (tests
+// included).
+func testPackages(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	const format = `{{if or .TestGoFiles .XTestGoFiles}}{{.Dir}}` +
+		`{{range .GoFiles}} {{.}}{{end}}{{range .TestGoFiles}} {{.}}{{end}}{{range .XTestGoFiles}} {{.}}{{end}}{{end}}`
+	cmd := exec.Command("go", "list", "-f", format, "./...")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 {
+			rel, err := filepath.Rel(root, fields[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkgs[filepath.ToSlash(rel)] = fields[1:]
+		}
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found only %d packages with tests: %v", len(pkgs), pkgs)
+	}
+	return pkgs
+}
+
+// matchPattern reports whether the go test pattern (./DIR, ./DIR/... or
+// ./...) names the package in pkg, a directory relative to the module root.
+func matchPattern(pattern, pkg string) bool {
+	p, ok := strings.CutPrefix(pattern, "./")
+	if !ok {
+		return false // an import path: the README uses relative patterns
+	}
+	if p == "..." {
+		return true
+	}
+	if dir, ok := strings.CutSuffix(p, "/..."); ok {
+		return pkg == dir || strings.HasPrefix(pkg, dir+"/")
+	}
+	return pkg == p
+}
+
+// startsGoroutines reports whether a go statement appears in files of dir.
+func startsGoroutines(t *testing.T, dir string, files []string) bool {
+	t.Helper()
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		ast.Inspect(f, func(n ast.Node) bool {
+			_, ok := n.(*ast.GoStmt)
+			found = found || ok
+			return !found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }

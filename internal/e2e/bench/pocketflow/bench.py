@@ -1,13 +1,13 @@
 """The counting loop of ../bench.pico, run by PocketFlow, for the README's
 speed table.
 
-Go's benchmarks (go test -bench . -benchmem ./internal/bench) time the
+Go's benchmarks (go test -bench . -benchmem ./internal/e2e/bench) time the
 generated flow and a hand-written Go loop; this script times the same loop
 as a PocketFlow flow and as a hand-written Python loop, so that the figures
 can be set side by side. It needs PocketFlow on the path:
 
     pip install pocketflow
-    python3 internal/bench/pocketflow/bench.py
+    python3 internal/e2e/bench/pocketflow/bench.py
 
 Each case runs ROUNDS rounds of Tick then Check (2*ROUNDS steps) per run;
 the figure is the median over RUNS runs, in nanoseconds per step.
