@@ -59,12 +59,12 @@ func (p path) Post(_ context.Context, c *Calc) error {
 }
 
 func compose() *Compose {
-	return &Compose{Plus: &Plus{
-		Number: &Number{Set: set{}, Keep: keep{}},
-		AddTen: arith[AddTenAction]{func(v int) int { return v + 10 }, AddTenNext},
-	}, Double: double{}}
+	return NewCompose(NewPlus(
+		NewNumber(set{}, keep{}),
+		arith[AddTenAction]{func(v int) int { return v + 10 }, AddTenNext},
+	), double{})
 }
 
 func route() *Route {
-	return &Route{Inner: &Inner{Decide: decide{}}, PathA: path("A"), PathB: path("B")}
+	return NewRoute(NewInner(decide{}), path("B"), path("A"))
 }
