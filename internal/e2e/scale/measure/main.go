@@ -14,7 +14,16 @@
 // else is rebuilt. Peak memory is the largest resident set of any one
 // process of the build (the compiler, as a rule), from the kernel's rusage
 // of the go command; a build that times out is killed with its process group
-// and reports the largest resident set seen while it ran.
+// and reports the most CPU time and memory seen while it ran.
+//
+// Columns: build s is the wall time of go build, build cpu s its user and
+// system time with its children's (on a shared machine the steadier
+// figure); compile s and link s are the wall times of the package's compile
+// and link (from a -toolexec wrapper, which is this program), backend s the
+// compiler's own be:compilefuncs time (SSA, register allocation, DWARF
+// location lists; from -gcflags=-bench); compile MB and link MB their peak
+// memory. -cpuprofile DIR adds a second build per size with
+// -gcflags=-cpuprofile, for go tool pprof.
 //
 // Linux only: it reads /proc and the kernel's rusage in kilobytes.
 package main
@@ -350,11 +359,14 @@ func (m *measurer) run(dir string, env []string, name string, args ...string) us
 	if err := cmd.Start(); err != nil {
 		return usage{err: err}
 	}
-	seen := watchRSS(cmd.Process.Pid)
+	seen := watchGroup(cmd.Process.Pid)
 	err := cmd.Wait()
-	u := usage{wall: time.Since(start), out: out.Bytes(), err: err, maxKB: seen()}
+	u := usage{wall: time.Since(start), out: out.Bytes(), err: err}
+	u.maxKB, u.cpu = seen()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		// Exact for a command that finished; a killed one's children
+		// were never waited for, so the samples may say more.
+		u.cpu = max(u.cpu, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
 		u.maxKB = max(u.maxKB, int64(ru.Maxrss))
 	}
 	if ctx.Err() != nil {
@@ -363,19 +375,23 @@ func (m *measurer) run(dir string, env []string, name string, args ...string) us
 	return u
 }
 
-// watchRSS samples the resident set of the processes of group pgid until
-// the returned func is called, which returns the largest one seen, in KB.
-func watchRSS(pgid int) func() int64 {
+// watchGroup samples the processes of group pgid until the returned func
+// is called, which returns the largest resident set of any one of them, in
+// KB, and the most CPU time the group had used at once: what a killed
+// group's rusage loses.
+func watchGroup(pgid int) func() (maxKB int64, cpu time.Duration) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var peak int64
+	var most time.Duration
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			peak = max(peak, groupRSS(pgid))
+			kb, cpu := sampleGroup(pgid)
+			peak, most = max(peak, kb), max(most, cpu)
 			select {
 			case <-done:
 				return
@@ -383,22 +399,27 @@ func watchRSS(pgid int) func() int64 {
 			}
 		}
 	}()
-	return func() int64 {
+	return func() (int64, time.Duration) {
 		close(done)
 		wg.Wait()
-		return peak
+		return peak, most
 	}
 }
 
-// groupRSS returns the largest resident set of a process of group pgid, in
-// KB, from /proc/PID/stat (fields 5, pgrp, and 24, rss in pages).
-func groupRSS(pgid int) int64 {
+// userHZ is the unit of the CPU times in /proc/PID/stat: 100 on every Linux
+// the go command runs on.
+const userHZ = 100
+
+// sampleGroup returns the largest resident set of a process of group pgid,
+// in KB, and the CPU time of the group's processes, from /proc/PID/stat
+// (fields 5, pgrp; 14 and 15, utime and stime in ticks; 24, rss in pages).
+func sampleGroup(pgid int) (maxKB int64, cpu time.Duration) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	var most int64
 	page := int64(os.Getpagesize()) / 1024
+	var ticks int64
 	for _, e := range ents {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
@@ -417,13 +438,14 @@ func groupRSS(pgid int) int64 {
 		if len(f) < 22 {
 			continue
 		}
-		if pg, _ := strconv.Atoi(f[5-3]); pg != pgid {
+		field := func(n int) int64 { v, _ := strconv.ParseInt(f[n-3], 10, 64); return v }
+		if field(5) != int64(pgid) {
 			continue
 		}
-		rss, _ := strconv.ParseInt(f[24-3], 10, 64)
-		most = max(most, rss*page)
+		ticks += field(14) + field(15)
+		maxKB = max(maxKB, field(24)*page)
 	}
-	return most
+	return maxKB, time.Duration(ticks) * time.Second / userHZ
 }
 
 // toolexec runs tool as the go command asked and, for the compile of
@@ -547,11 +569,10 @@ func printTable(results []*result) {
 		case r.status == "skipped":
 			row = append(row[:1], "skipped")
 		case r.timedOut:
-			// A killed build: its time is the bound, its CPU time is lost
-			// with the children the go command never waited for, and its
-			// memory is the most seen while it ran.
+			// A killed build: its time is the bound, its CPU time and
+			// memory the most seen while it ran.
 			row[4] = "timeout"
-			row[5] = "-"
+			row[5] = "≥" + secs(r.buildCPU)
 			row[9] = "≥" + mbs(r.peakMB)
 			notes = append(notes, fmt.Sprintf("%d nodes: killed after %v", r.nodes, r.bound))
 		case r.status != "":
