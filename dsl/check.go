@@ -364,6 +364,22 @@ func elements(t *Type) int64 {
 	return t.Len * inner
 }
 
+// maxPhaseElements bounds the elements of an array that a phase passes by
+// value (not behind a pointer, slice or map): generated code holds a few
+// copies of each phase value on the stack, and Go refuses a stack frame
+// over 1 GB.
+const maxPhaseElements = 1 << 20
+
+// phaseType resolves the type of a prep or exec setting.
+func (c *checker) phaseType(te *astType) *Type {
+	t := c.typeExpr(te)
+	if t != nil && t.Kind == ArrayType && elements(t) > maxPhaseElements {
+		c.errorf(t.Pos, "array %s is too large to pass by value between phases (more than %d elements): use a slice or a pointer", t, maxPhaseElements)
+		return nil
+	}
+	return t
+}
+
 // typeExpr resolves a type expression; it returns nil after reporting an error.
 func (c *checker) typeExpr(te *astType) *Type {
 	t := &Type{Pos: c.src.pos(te.Pos)}
@@ -485,6 +501,10 @@ func (c *checker) settings(n *Node, nd *astNode) {
 			c.errorf(n.Prep.Pos, "batch needs a slice prep type, not %s: Exec runs once per element", n.Prep)
 		case !hasExec:
 			c.errorf(batch, "batch needs an exec type: Exec runs once per element")
+		}
+		if n.Prep != nil && n.Prep.Kind == SliceType && n.Prep.Elem.Kind == ArrayType && elements(n.Prep.Elem) > maxPhaseElements {
+			it := n.Prep.Elem
+			c.errorf(it.Pos, "array %s is too large to pass by value to Exec (more than %d elements): use a slice or a pointer", it, maxPhaseElements)
 		}
 	} else if p, ok := seen["parallel"]; ok {
 		c.errorf(p, "parallel needs batch: only a batch node runs elements at once")

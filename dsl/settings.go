@@ -32,8 +32,8 @@ type settingSpec struct {
 
 // settingTable lists the node settings in the order SPEC.md documents them.
 var settingTable = []*settingSpec{
-	{name: "prep", value: typeValue, apply: func(c *checker, n *Node, s *astSetting) { n.Prep = c.typeExpr(s.Type) }},
-	{name: "exec", value: typeValue, apply: func(c *checker, n *Node, s *astSetting) { n.Exec = c.typeExpr(s.Type) }},
+	{name: "prep", value: typeValue, apply: func(c *checker, n *Node, s *astSetting) { n.Prep = c.phaseType(s.Type) }},
+	{name: "exec", value: typeValue, apply: func(c *checker, n *Node, s *astSetting) { n.Exec = c.phaseType(s.Type) }},
 	{name: "attempts", value: numberValue, synonyms: []string{"max_retries", "retries", "retry"},
 		apply: func(c *checker, n *Node, s *astSetting) { n.Attempts = c.count(s.Num, "attempts", 1, n.Attempts) }},
 	{name: "wait", value: numberValue, synonyms: []string{"retry_delay", "delay"},
