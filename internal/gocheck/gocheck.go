@@ -1,0 +1,226 @@
+// Package gocheck type-checks the Go that codegen generates from one .pico
+// file and runs go vet's analyzers on it, in process and without a module on
+// disk, so that a test can show for every input the checker accepts that
+// the generated file compiles and vets.
+//
+// The standard library and the picoflow runtime are the real ones, read
+// from the go command's export data once per process. Every other type the
+// .pico names gets a stand-in: a declaration in an extra file of the
+// generated package for a local name, and a fake package at the import
+// path for a qualified one. Each stand-in is the least capable type that
+// fits how the .pico uses the name (see standIn), so that code which
+// type-checks against the stand-ins type-checks against any real types the
+// .pico could mean.
+package gocheck
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/build/constraint"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/digital-duck/picoflow-go/dsl"
+)
+
+// GoVersion is the language version generated code is checked at: the go
+// directive of this module, the oldest Go that can build the runtime.
+const GoVersion = "go1.24"
+
+// ErrNoStandIn says that no Go declarations can give the types a .pico
+// names the properties it assumes: defaults that no one basic type holds,
+// or a name in the standard library or runtime that is not a type usable
+// there. Only the Go compiler (or picoflow check -types) can judge such a
+// file, so it proves nothing about the generator.
+var ErrNoStandIn = errors.New("no stand-in types fit the .pico")
+
+// Error lists what is wrong with a generated file: parse and type errors,
+// vet findings, and file-level problems (a build constraint, cgo).
+type Error struct {
+	Problems []Problem
+	// StandIns is the extra file of stand-in declarations the generated
+	// file was checked with, for the reader of a failure.
+	StandIns []byte
+}
+
+// Problem is one error at a position in the generated file (or, for a
+// clash with a stand-in, in the stand-in file).
+type Problem struct {
+	Pos token.Position // in the generated file itself, //line ignored
+	// Line is Pos as a //line directive of the generated file maps it (a
+	// .pico position), or the zero Position when no directive applies.
+	Line     token.Position
+	Analyzer string // the vet analyzer that reported it; "" for the compiler
+	Msg      string
+}
+
+func (p Problem) String() string {
+	s := p.Pos.String()
+	if p.Line.IsValid() {
+		s += " (" + p.Line.String() + ")"
+	}
+	s += ": "
+	if p.Analyzer != "" {
+		s += "vet " + p.Analyzer + ": "
+	}
+	return s + p.Msg
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.String())
+	}
+	if len(e.StandIns) > 0 {
+		b.WriteString("\nstand-ins:\n")
+		b.Write(e.StandIns)
+	}
+	return b.String()
+}
+
+// Check type-checks src, the code codegen generated from m, as the file
+// filename of its package, with the stand-ins m's types need, and runs go
+// vet's analyzers on it when it type-checks. It returns nil, an *Error, an
+// error wrapping ErrNoStandIn, or an error loading the standard library.
+func Check(m *dsl.Model, filename string, src []byte) error {
+	std, err := loadStd()
+	if err != nil {
+		return err
+	}
+	std.mu.Lock()
+	defer std.mu.Unlock()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		var list scanner.ErrorList
+		if errors.As(err, &list) {
+			e := &Error{}
+			for _, pe := range list {
+				e.Problems = append(e.Problems, Problem{Pos: pe.Pos, Msg: pe.Msg})
+			}
+			return e
+		}
+		return err
+	}
+	e := &Error{Problems: fileProblems(fset, f, std)}
+
+	w, err := plan(m, f, std)
+	if err != nil {
+		return err
+	}
+	files := []*ast.File{f}
+	if len(w.locals) > 0 {
+		e.StandIns = w.localSource(f.Name.Name)
+		sf, err := parser.ParseFile(fset, standInFile(filename), e.StandIns, parser.SkipObjectResolution)
+		if err != nil {
+			return fmt.Errorf("gocheck: stand-ins do not parse: %v\n%s", err, e.StandIns)
+		}
+		files = append(files, sf)
+	}
+
+	info := &types.Info{
+		Types:        map[ast.Expr]types.TypeAndValue{},
+		Instances:    map[*ast.Ident]types.Instance{},
+		Defs:         map[*ast.Ident]types.Object{},
+		Uses:         map[*ast.Ident]types.Object{},
+		Implicits:    map[ast.Node]types.Object{},
+		Selections:   map[*ast.SelectorExpr]*types.Selection{},
+		Scopes:       map[ast.Node]*types.Scope{},
+		FileVersions: map[*ast.File]string{},
+	}
+	conf := types.Config{
+		GoVersion: GoVersion,
+		Importer: importerFunc(func(path string) (*types.Package, error) {
+			if p := w.fakes[path]; p != nil {
+				return p, nil
+			}
+			return std.importPath(path)
+		}),
+		Sizes: sizes,
+		// A file that imports "C" is reported above; checking the rest
+		// of it still finds whatever else is wrong.
+		FakeImportC: true,
+		Error: func(err error) {
+			te := err.(types.Error)
+			e.Problems = append(e.Problems, problem(te.Fset, te.Pos, "", te.Msg))
+		},
+	}
+	pkg, _ := conf.Check(f.Name.Name, fset, files, info)
+	if len(e.Problems) == 0 {
+		for _, d := range vet(fset, files, pkg, info) {
+			if fset.File(d.pos) == fset.File(f.Pos()) { // not in the stand-ins
+				e.Problems = append(e.Problems, problem(fset, d.pos, d.analyzer, d.msg))
+			}
+		}
+	}
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(e.Problems, func(a, b Problem) int {
+		if a.Pos.Filename != b.Pos.Filename {
+			return strings.Compare(a.Pos.Filename, b.Pos.Filename)
+		}
+		return a.Pos.Offset - b.Pos.Offset
+	})
+	return e
+}
+
+// standInFile names the extra file of local stand-ins after the generated
+// one, so that an error in it says where it came from.
+func standInFile(filename string) string {
+	return strings.TrimSuffix(filename, ".go") + ".standins.go"
+}
+
+// problem makes a Problem at pos, with the //line mapping when one applies.
+func problem(fset *token.FileSet, pos token.Pos, analyzer, msg string) Problem {
+	p := Problem{Pos: fset.PositionFor(pos, false), Analyzer: analyzer, Msg: msg}
+	if line := fset.PositionFor(pos, true); line != p.Pos {
+		p.Line = line
+	}
+	return p
+}
+
+// fileProblems reports what go/types does not see but keeps a generated
+// file from building everywhere: a build constraint (the package would
+// vanish elsewhere), an import of "C" (it would need cgo), or of a package
+// internal to the standard library (the go command refuses it).
+func fileProblems(fset *token.FileSet, f *ast.File, std *stdlib) []Problem {
+	var ps []Problem
+	for _, g := range f.Comments {
+		if g.Pos() >= f.Package {
+			break // constraints count only before the package clause
+		}
+		for _, c := range g.List {
+			if constraint.IsGoBuild(c.Text) || constraint.IsPlusBuild(c.Text) {
+				ps = append(ps, problem(fset, c.Pos(), "", "build constraint "+strconv.Quote(c.Text)+" in the generated file"))
+			}
+		}
+	}
+	for _, spec := range f.Imports {
+		path, _ := strconv.Unquote(spec.Path.Value)
+		switch {
+		case path == "C":
+			ps = append(ps, problem(fset, spec.Pos(), "", `import "C": the generated file would build only with cgo`))
+		case std.internal(path):
+			ps = append(ps, problem(fset, spec.Pos(), "", "use of internal package "+path+" not allowed"))
+		}
+	}
+	return ps
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// sizes are those of the 64-bit systems picoflow supports (linux and darwin
+// on amd64 and arm64 agree).
+var sizes = types.SizesFor("gc", "amd64")
