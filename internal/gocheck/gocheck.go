@@ -11,9 +11,16 @@
 // fits how the .pico uses the name (see standIn), so that code which
 // type-checks against the stand-ins type-checks against any real types the
 // .pico could mean.
+//
+// Besides go/types and vet, Check reports what keeps a file that
+// type-checks from building everywhere: a build constraint, cgo, an
+// internal package of the standard library, a type too large for gc, and
+// directives that codegen did not write. It does not see the gc back
+// end's other limits, such as a stack frame over 1 GB.
 package gocheck
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -22,6 +29,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +49,7 @@ const GoVersion = "go1.24"
 var ErrNoStandIn = errors.New("no stand-in types fit the .pico")
 
 // Error lists what is wrong with a generated file: parse and type errors,
-// vet findings, and file-level problems (a build constraint, cgo).
+// vet findings, and what else go build would refuse.
 type Error struct {
 	Problems []Problem
 	// StandIns is the extra file of stand-in declarations the generated
@@ -102,16 +110,26 @@ func Check(m *dsl.Model, filename string, src []byte) error {
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		var list scanner.ErrorList
-		if errors.As(err, &list) {
-			e := &Error{}
-			for _, pe := range list {
-				e.Problems = append(e.Problems, Problem{Pos: pe.Pos, Msg: pe.Msg})
-			}
-			return e
+		if !errors.As(err, &list) {
+			return err
 		}
-		return err
+		e := &Error{}
+		for _, pe := range list {
+			// The parser reports positions as //line directives map them;
+			// the offset is the file's own.
+			p := Problem{Pos: pe.Pos, Msg: pe.Msg}
+			p.Pos.Filename = filename
+			p.Pos.Line = 1 + bytes.Count(src[:pe.Pos.Offset], []byte("\n"))
+			p.Pos.Column = pe.Pos.Offset - bytes.LastIndexByte(src[:pe.Pos.Offset], '\n')
+			if p.Pos != pe.Pos {
+				p.Line = pe.Pos
+			}
+			e.Problems = append(e.Problems, p)
+		}
+		return e
 	}
 	e := &Error{Problems: fileProblems(fset, f, std)}
+	e.Problems = append(e.Problems, directives(fset, f, m, filename)...)
 
 	w, err := plan(m, f, std)
 	if err != nil {
@@ -156,21 +174,23 @@ func Check(m *dsl.Model, filename string, src []byte) error {
 	}
 	pkg, _ := conf.Check(f.Name.Name, fset, files, info)
 	if len(e.Problems) == 0 {
+		e.Problems = append(e.Problems, sizeProblems(fset, f, info)...)
+	}
+	if len(e.Problems) == 0 {
+		var found []Problem
 		for _, d := range vet(fset, files, pkg, info) {
 			if fset.File(d.pos) == fset.File(f.Pos()) { // not in the stand-ins
-				e.Problems = append(e.Problems, problem(fset, d.pos, d.analyzer, d.msg))
+				found = append(found, problem(fset, d.pos, d.analyzer, d.msg))
 			}
 		}
+		slices.SortStableFunc(found, func(a, b Problem) int { return a.Pos.Offset - b.Pos.Offset })
+		e.Problems = append(e.Problems, found...)
 	}
+	// Type errors stay in go/types' order, which keeps an error next to
+	// the "other declaration" lines that follow it.
 	if len(e.Problems) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(e.Problems, func(a, b Problem) int {
-		if a.Pos.Filename != b.Pos.Filename {
-			return strings.Compare(a.Pos.Filename, b.Pos.Filename)
-		}
-		return a.Pos.Offset - b.Pos.Offset
-	})
 	return e
 }
 
@@ -212,6 +232,71 @@ func fileProblems(fset *token.FileSet, f *ast.File, std *stdlib) []Problem {
 			ps = append(ps, problem(fset, spec.Pos(), "", `import "C": the generated file would build only with cgo`))
 		case std.internal(path):
 			ps = append(ps, problem(fset, spec.Pos(), "", "use of internal package "+path+" not allowed"))
+		}
+	}
+	return ps
+}
+
+// directives reports comments of the generated file that tools read as
+// directives but codegen does not write: a //go: directive (//go:generate
+// would run a command) or a //line directive to another file than the
+// .pico and the generated file. Text from the .pico must stay inert.
+func directives(fset *token.FileSet, f *ast.File, m *dsl.Model, filename string) []Problem {
+	var ps []Problem
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			switch {
+			case strings.HasPrefix(c.Text, "//go:") && !constraint.IsGoBuild(c.Text):
+				ps = append(ps, problem(fset, c.Pos(), "", "directive "+strconv.Quote(c.Text)+" in the generated file"))
+			case strings.HasPrefix(c.Text, "//line ") || strings.HasPrefix(c.Text, "/*line "):
+				target := strings.TrimSuffix(c.Text[len("//line "):], "*/")
+				for range 2 { // :line, then :col
+					if i := strings.LastIndexByte(target, ':'); i >= 0 && isDigits(target[i+1:]) {
+						target = target[:i]
+					}
+				}
+				if target != filepath.Base(m.Filename) && target != filename {
+					ps = append(ps, problem(fset, c.Pos(), "", "directive "+strconv.Quote(c.Text)+" maps the generated file to "+target))
+				}
+			}
+		}
+	}
+	return ps
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// maxSize is the gc compiler's limit on the size of a type on 64-bit
+// systems (types.MaxWidth in cmd/compile): go/types accepts larger ones,
+// go build fails with "larger than address space".
+const maxSize = 1 << 50
+
+// sizeProblems reports each type the generated file writes that the gc
+// compiler refuses as too large. Stand-ins have the smallest size a type
+// of their use can have, so the report holds whatever the user's types are.
+func sizeProblems(fset *token.FileSet, f *ast.File, info *types.Info) []Problem {
+	var big []ast.Expr
+	for expr, tv := range info.Types {
+		if !tv.IsType() || fset.File(expr.Pos()) != fset.File(f.Pos()) {
+			continue
+		}
+		if _, named := types.Unalias(tv.Type).(*types.Named); named {
+			continue // its declaration is reported
+		}
+		if size := sizes.Sizeof(tv.Type); size < 0 || size >= maxSize {
+			big = append(big, expr)
+		}
+	}
+	// At the innermost type expression that is too large: the array
+	// whose length the .pico wrote, not each type around it.
+	var ps []Problem
+	for _, expr := range big {
+		if !slices.ContainsFunc(big, func(in ast.Expr) bool {
+			return in != expr && in.Pos() >= expr.Pos() && in.End() <= expr.End()
+		}) {
+			ps = append(ps, problem(fset, expr.Pos(), "", "type "+types.TypeString(info.Types[expr].Type, nil)+" larger than address space"))
 		}
 	}
 	return ps

@@ -61,6 +61,8 @@ store Settings {
     mixed  Mixed = 1
     mixed2 Mixed = 0.5
     huge   Huge = 0xFFFF_FFFF_FFFF_FFFF
+    wide   Wide = 300
+    vast   Vast = 1e300
     pause  time.Duration = 1500000000
     plain  Page
 }
@@ -168,16 +170,18 @@ node Key { prep map[K]V  exec [2]A }
 
 // Stand-ins for the local types the .pico names.
 
-type A struct{_ []uint8}
+type A struct{_ [0]func()}
 type Flag bool
 type Huge uint64
-type K struct{_ int}
+type K struct{}
 type Label string
-type Level int64
-type Mixed float64
-type Page struct{_ []uint8}
-type Ratio float64
-type V struct{_ []uint8}
+type Level int8
+type Mixed float32
+type Page struct{_ [0]func()}
+type Ratio float32
+type V struct{_ [0]func()}
+type Vast float64
+type Wide int16
 `
 	if got := string(w.localSource("x")); got != want {
 		t.Errorf("stand-ins:\n%s\nwant\n%s", got, want)
@@ -247,7 +251,7 @@ func TestCheckBroken(t *testing.T) {
 		// comparable, so generated code may not use == on it.
 		m, out := broken(t, "local_defaults", "!reflect.DeepEqual(s.Plain, old.Plain)", "s.Plain != old.Plain")
 		err := Check(m, "x.pico.go", out)
-		want := lineCol(out, "s.Plain != old.Plain") + ": invalid operation: s.Plain != old.Plain (struct containing []uint8 cannot be compared)"
+		want := lineCol(out, "s.Plain != old.Plain") + ": invalid operation: s.Plain != old.Plain (struct containing [0]func() cannot be compared)"
 		if err == nil || !strings.HasPrefix(err.Error(), want+"\n") {
 			t.Errorf("got\n%v\nwant it to start with\n%s", err, want)
 		}
@@ -278,6 +282,29 @@ func TestCheckBroken(t *testing.T) {
 		err := Check(m, "x.pico.go", out)
 		want := lineCol(out, "//go:build") + `: build constraint "//go:build linux" in the generated file`
 		if err == nil || err.Error() != want {
+			t.Errorf("got\n%v\nwant\n%s", err, want)
+		}
+	})
+	t.Run("too_large", func(t *testing.T) {
+		// gc refuses a type of 2^50 bytes or more; a stand-in has no size,
+		// so an array of one is never too large.
+		m, _ := generate(t, clean["local_defaults"])
+		src := []byte("package x\n\ntype T struct {\n\ta [1 << 47]int64\n\tb [1 << 60]Page\n\tc [1<<47 - 1]int64\n}\n")
+		err := Check(m, "x.pico.go", src)
+		want := "x.pico.go:4:4: type [140737488355328]int64 larger than address space"
+		if err == nil || !strings.HasPrefix(err.Error(), want+"\nstand-ins:") {
+			t.Errorf("got\n%v\nwant\n%s", err, want)
+		}
+	})
+	t.Run("directives", func(t *testing.T) {
+		// Text of the .pico must not become a directive.
+		m, _ := generate(t, clean["local_defaults"])
+		src := []byte("package x\n\n//go:generate rm -rf /\nvar _ = 1\n\n//line other.go:3\nvar _ = 2\n\n//line x.pico:3:1\nvar _ = 3\n")
+		err := Check(m, "x.pico.go", src)
+		want := `x.pico.go:3:1: directive "//go:generate rm -rf /" in the generated file
+x.pico.go:6:1: directive "//line other.go:3" maps the generated file to other.go
+stand-ins:`
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("got\n%v\nwant\n%s", err, want)
 		}
 	})

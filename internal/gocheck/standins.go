@@ -131,21 +131,27 @@ func (w *world) localSource(pkg string) []byte {
 	return b.Bytes()
 }
 
-// Stand-in underlying types. A struct with a slice field is not comparable,
-// so == on a type the .pico cannot see into fails to type-check, as it
-// would for many a user's type; a map key needs a comparable one.
+// Stand-in underlying types, as small and as incapable as each use
+// allows, so that what type-checks with them does with any type the .pico
+// could mean. The structs have no size, so that a type found too large is
+// too large whatever the user's types are; the opaque one is not
+// comparable, so that == on a type the .pico cannot see into fails.
 var (
-	opaque           = types.NewStruct([]*types.Var{types.NewField(token.NoPos, nil, "_", types.NewSlice(types.Typ[types.Byte]), false)}, nil)
-	comparableStruct = types.NewStruct([]*types.Var{types.NewField(token.NoPos, nil, "_", types.Typ[types.Int], false)}, nil)
-	// basics holds the values a default can be, least capable first: a
-	// default of 1 makes an int64, of 1 and 2.5 a float64.
-	basics = []*types.Basic{types.Typ[types.Bool], types.Typ[types.String], types.Typ[types.Int64], types.Typ[types.Uint64], types.Typ[types.Float64]}
+	opaque           = types.NewStruct([]*types.Var{types.NewField(token.NoPos, nil, "_", types.NewArray(types.NewSignatureType(nil, nil, nil, nil, nil, false), 0), false)}, nil)
+	comparableStruct = types.NewStruct(nil, nil)
+	// basics holds the types a default can have, smallest first: a
+	// default of 2 makes an int8, of 300 an int16, of 1 and 2.5 a float32.
+	basics = []*types.Basic{
+		types.Typ[types.Bool], types.Typ[types.String],
+		types.Typ[types.Int8], types.Typ[types.Uint8], types.Typ[types.Int16], types.Typ[types.Uint16],
+		types.Typ[types.Int32], types.Typ[types.Uint32], types.Typ[types.Int64], types.Typ[types.Uint64],
+		types.Typ[types.Float32], types.Typ[types.Float64],
+	}
 )
 
-// standIn chooses the underlying type of a stand-in: the first basic type
+// standIn chooses the underlying type of a stand-in: the first of basics
 // that holds all of its defaults, when it has any; else a comparable
-// struct for a map key, and an opaque struct otherwise. A basic type is
-// comparable too.
+// struct for a map key, and an opaque struct otherwise.
 func standIn(u *usage) (types.Type, error) {
 	if len(u.defaults) == 0 {
 		if u.comparable {
@@ -178,29 +184,32 @@ func standIn(u *usage) (types.Type, error) {
 // holds reports whether the constant v can be assigned to a variable of
 // type b, as the Go spec's representability rules say.
 func holds(b *types.Basic, v constant.Value) bool {
-	switch b.Kind() {
-	case types.Bool:
+	switch {
+	case b.Kind() == types.Bool:
 		return v.Kind() == constant.Bool
-	case types.String:
+	case b.Kind() == types.String:
 		return v.Kind() == constant.String
-	}
-	if v.Kind() != constant.Int && v.Kind() != constant.Float {
+	case v.Kind() != constant.Int && v.Kind() != constant.Float:
 		return false
-	}
-	switch b.Kind() {
-	case types.Int64:
+	case b.Info()&types.IsInteger != 0:
 		i := constant.ToInt(v)
-		_, exact := constant.Int64Val(i)
-		return i.Kind() == constant.Int && exact
-	case types.Uint64:
-		i := constant.ToInt(v)
-		_, exact := constant.Uint64Val(i)
-		return i.Kind() == constant.Int && exact
-	case types.Float64:
+		if i.Kind() != constant.Int {
+			return false // not a whole number
+		}
+		size := 8 * sizes.Sizeof(b)
+		lo, hi := constant.MakeInt64(0), constant.Shift(constant.MakeInt64(1), token.SHL, uint(size))
+		if b.Info()&types.IsUnsigned == 0 {
+			hi = constant.Shift(constant.MakeInt64(1), token.SHL, uint(size-1))
+			lo = constant.UnaryOp(token.SUB, hi, 0)
+		}
+		return constant.Compare(i, token.GEQ, lo) && constant.Compare(i, token.LSS, hi)
+	case b.Kind() == types.Float32:
+		f, _ := constant.Float32Val(v)
+		return !math.IsInf(float64(f), 0)
+	default:
 		f, _ := constant.Float64Val(v)
 		return !math.IsInf(f, 0)
 	}
-	return false
 }
 
 // checkReal checks that a name of a real package is what the .pico assumes, as
