@@ -45,6 +45,10 @@ func FuzzCheck(f *testing.F) {
 			}
 		}
 	}
+	// Before any input: the first load may build the standard library.
+	if err := gocheck.Load(); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if err := dsl.FormatProperties("fuzz.pico", src); err != nil {
 			t.Fatal(err)

@@ -36,6 +36,15 @@ var (
 	stdErr  error
 )
 
+// Load lists the real packages, as the first Check does: a second is a
+// no-op. The go command builds their export data the first time, which on
+// a cold build cache takes longer than the 10 seconds a fuzzer allows one
+// input, so a fuzz target calls Load before it fuzzes.
+func Load() error {
+	_, err := loadStd()
+	return err
+}
+
 // loadStd lists the packages once per process; the importer then reads
 // each one's export data the first time a file imports it.
 func loadStd() (*stdlib, error) {
