@@ -18,8 +18,14 @@ import (
 // world is what one generated file is checked against besides the real
 // packages: stand-ins for its local types and fake imported packages.
 type world struct {
-	locals []*types.TypeName         // declared in the stand-in file, by name
+	locals []local                   // declared in the stand-in file, by name
 	fakes  map[string]*types.Package // by import path
+}
+
+// local is the stand-in of a local type.
+type local struct {
+	name  string
+	under types.Type
 }
 
 // usage is what a .pico assumes of one type name.
@@ -92,9 +98,7 @@ func plan(m *dsl.Model, f *ast.File, std *stdlib) (*world, error) {
 			if err != nil {
 				return nil, err
 			}
-			tn := types.NewTypeName(token.NoPos, nil, u.name, nil)
-			types.NewNamed(tn, under, nil)
-			w.locals = append(w.locals, tn)
+			w.locals = append(w.locals, local{u.name, under})
 		case std.has(u.imp.Path):
 			if err := checkReal(std, u); err != nil {
 				return nil, err
@@ -117,7 +121,7 @@ func plan(m *dsl.Model, f *ast.File, std *stdlib) (*world, error) {
 	for _, pkg := range w.fakes {
 		pkg.MarkComplete()
 	}
-	slices.SortFunc(w.locals, func(a, b *types.TypeName) int { return cmp.Compare(a.Name(), b.Name()) })
+	slices.SortFunc(w.locals, func(a, b local) int { return cmp.Compare(a.name, b.name) })
 	return w, nil
 }
 
@@ -125,8 +129,8 @@ func plan(m *dsl.Model, f *ast.File, std *stdlib) (*world, error) {
 func (w *world) localSource(pkg string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "package %s\n\n// Stand-ins for the local types the .pico names.\n\n", pkg)
-	for _, tn := range w.locals {
-		fmt.Fprintf(&b, "type %s %s\n", tn.Name(), types.TypeString(tn.Type().Underlying(), nil))
+	for _, l := range w.locals {
+		fmt.Fprintf(&b, "type %s %s\n", l.name, types.TypeString(l.under, nil))
 	}
 	return b.Bytes()
 }
