@@ -63,7 +63,9 @@ store Settings {
     huge   Huge = 0xFFFF_FFFF_FFFF_FFFF
     wide   Wide = 300
     vast   Vast = 1e300
-    pause  time.Duration = 1500000000
+    pause  time.Duration = 1500ms
+    wait   Wait = 30s
+    tick   Wait = 1ns
     plain  Page
 }
 
@@ -77,18 +79,22 @@ import tm "time"
 
 store Index {
     byKey   map[Key]*Page
-    byPair  map[[2]Key][]Page
-    byPtr   map[*Page]int
     grid    [4][3]Cell
     first   *Page
     raw     []json.RawMessage
-    when    map[tm.Time]Key
     seen    map[string]bool
+    at      tm.Time
 }
 
 node Look { prep map[Key]Page  exec [2]*Cell }
+node Pair { prep map[[2]Pair2][]Page  exec map[*Page]int }
+node When { exec map[tm.Time]Key }
 
-flow Find { start Look }
+flow Find {
+    start Look
+    Look then pair -> Pair
+    Pair then when -> When
+}
 `,
 	"batch_and_subflows": `
 package support
@@ -181,6 +187,7 @@ type Page struct{_ [0]func()}
 type Ratio float32
 type V struct{_ [0]func()}
 type Vast float64
+type Wait int64
 type Wide int16
 `
 	if got := string(w.localSource("x")); got != want {

@@ -154,8 +154,8 @@ var (
 )
 
 // standIn chooses the underlying type of a stand-in: the first of basics
-// that holds all of its defaults, when it has any; else a comparable
-// struct for a map key, and an opaque struct otherwise.
+// that holds all of its defaults (int64 for a duration), when it has any;
+// else a comparable struct for a map key, and an opaque struct otherwise.
 func standIn(u *usage) (types.Type, error) {
 	if len(u.defaults) == 0 {
 		if u.comparable {
@@ -164,7 +164,15 @@ func standIn(u *usage) (types.Type, error) {
 		return opaque, nil
 	}
 	var vals []constant.Value
+	duration := false
 	for _, d := range u.defaults {
+		if d.Kind == dsl.DurationLit {
+			// A count of nanoseconds, for a type based on int64 as
+			// time.Duration is.
+			vals = append(vals, constant.MakeInt64(int64(d.Duration)))
+			duration = true
+			continue
+		}
 		tv, err := types.Eval(token.NewFileSet(), nil, token.NoPos, d.Go)
 		if err != nil || tv.Value == nil {
 			// Not a Go constant: a kind of default this package does not
@@ -174,6 +182,9 @@ func standIn(u *usage) (types.Type, error) {
 		vals = append(vals, tv.Value)
 	}
 	for _, b := range basics {
+		if duration && b.Kind() != types.Int64 {
+			continue
+		}
 		if !slices.ContainsFunc(vals, func(v constant.Value) bool { return !holds(b, v) }) {
 			return b, nil
 		}
