@@ -25,10 +25,11 @@ var header = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
 // diagnostics come sorted, and every input that checks clean generates Go
 // that parses, type-checks and vets (gocheck: the real runtime and standard
 // library, stand-ins for the types the .pico names), carries the
-// generated-code header, and is the same when checked and generated again. Whatever parses also formats, as
-// dsl.FormatProperties asserts: idempotent, the same syntax tree, tokens and
-// comments. Seeds: testdata/fuzz/FuzzCheck and the .pico inputs of every
-// golden, error and fmt case.
+// generated-code header, and is the same when checked and generated again.
+// Whatever parses also formats, as dsl.FormatProperties asserts:
+// idempotent, the same syntax tree, tokens and comments. Seeds:
+// testdata/fuzz/FuzzCheck and the .pico inputs of every golden, error and
+// fmt case.
 func FuzzCheck(f *testing.F) {
 	archives, err := filepath.Glob("../testdata/*/*.txtar")
 	if err != nil || len(archives) == 0 {
