@@ -177,6 +177,9 @@ func Check(m *dsl.Model, filename string, src []byte) error {
 		e.Problems = append(e.Problems, sizeProblems(fset, f, info)...)
 	}
 	if len(e.Problems) == 0 {
+		e.Problems = append(e.Problems, frameProblems(fset, f, info)...)
+	}
+	if len(e.Problems) == 0 {
 		var found []Problem
 		for _, d := range vet(fset, files, pkg, info) {
 			if fset.File(d.pos) == fset.File(f.Pos()) { // not in the stand-ins
@@ -300,6 +303,85 @@ func sizeProblems(fset *token.FileSet, f *ast.File, info *types.Info) []Problem 
 		}
 	}
 	return ps
+}
+
+// maxFrame is the gc compiler's limit on a function's stack frame
+// ("stack frame too large (>1GB)").
+const maxFrame = 1 << 30
+
+// frameProblems reports each function of the generated file whose stack
+// frame gc refuses, as it checks them: one whose own arguments and results
+// take 1 GB or more, or that makes a call whose do, through an interface
+// or a func value. gc adds the function's locals to its calls' arguments,
+// which this does not count, so a frame found too large is, and some that
+// gc refuses (a phase value of half a gigabyte) are not found.
+func frameProblems(fset *token.FileSet, f *ast.File, info *types.Info) []Problem {
+	var ps []Problem
+	check := func(pos token.Pos, sig *types.Signature, body *ast.BlockStmt) {
+		frame := argSize(sig)
+		var callee int64
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false // a frame of its own
+			case *ast.CallExpr:
+				if s, ok := info.TypeOf(n.Fun).(*types.Signature); ok && dynamic(info, n.Fun) {
+					callee = max(callee, argSize(s))
+				}
+			}
+			return true
+		})
+		if size := max(frame, callee); size >= maxFrame {
+			ps = append(ps, problem(fset, pos, "", fmt.Sprintf("stack frame of at least %d MB: gc refuses one of 1 GB or more", size>>20)))
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			if fn, ok := info.Defs[n.Name].(*types.Func); ok && n.Body != nil {
+				check(n.Pos(), fn.Signature(), n.Body)
+			}
+		case *ast.FuncLit:
+			if sig, ok := info.TypeOf(n).(*types.Signature); ok {
+				check(n.Pos(), sig, n.Body)
+			}
+		}
+		return true
+	})
+	return ps
+}
+
+// dynamic reports whether a call of fun goes through an interface method or
+// a func value: gc may inline a call of a declared function away, and its
+// arguments with it, but not these.
+func dynamic(info *types.Info, fun ast.Expr) bool {
+	fun = ast.Unparen(fun)
+	if sel, ok := fun.(*ast.SelectorExpr); ok {
+		if s := info.Selections[sel]; s != nil && s.Kind() == types.MethodVal {
+			return types.IsInterface(s.Recv())
+		}
+		fun = sel.Sel // a field, or a qualified name
+	}
+	id, ok := fun.(*ast.Ident)
+	if !ok {
+		return true // a func literal called in place, an index expression
+	}
+	_, isVar := info.Uses[id].(*types.Var)
+	return isVar
+}
+
+// argSize is the size of a call's receiver, arguments and results.
+func argSize(sig *types.Signature) int64 {
+	var size int64
+	if r := sig.Recv(); r != nil {
+		size += sizes.Sizeof(r.Type())
+	}
+	for _, tuple := range []*types.Tuple{sig.Params(), sig.Results()} {
+		for v := range tuple.Variables() {
+			size += sizes.Sizeof(v.Type())
+		}
+	}
+	return size
 }
 
 type importerFunc func(path string) (*types.Package, error)

@@ -303,6 +303,39 @@ func TestCheckBroken(t *testing.T) {
 			t.Errorf("got\n%v\nwant\n%s", err, want)
 		}
 	})
+	t.Run("stack_frame", func(t *testing.T) {
+		// gc refuses a function whose arguments, or those of a call it
+		// makes through an interface or func value, take 1 GB; half of it
+		// in each is allowed, and a declared function's call may be
+		// inlined away.
+		m, _ := generate(t, clean["local_defaults"])
+		src := []byte(`package x
+
+type Big [1 << 27]int64
+
+type Half [1 << 26]int64
+
+type Taker interface{ Take(Big) }
+
+func take(Big) {}
+
+func call(p *Big, f func(Big), t Taker) {
+	f(*p)
+	t.Take(*p)
+}
+
+func inlined(p *Big) { take(*p) }
+
+func half(h Half, f func(Half)) { f(h) }
+`)
+		err := Check(m, "x.pico.go", src)
+		want := `x.pico.go:9:1: stack frame of at least 1024 MB: gc refuses one of 1 GB or more
+x.pico.go:11:1: stack frame of at least 1024 MB: gc refuses one of 1 GB or more
+stand-ins:`
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got\n%v\nwant\n%s", err, want)
+		}
+	})
 	t.Run("directives", func(t *testing.T) {
 		// Text of the .pico must not become a directive.
 		m, _ := generate(t, clean["local_defaults"])
