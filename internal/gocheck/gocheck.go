@@ -14,9 +14,9 @@
 //
 // Besides go/types and vet, Check reports what keeps a file that
 // type-checks from building everywhere: a build constraint, cgo, an
-// internal package of the standard library, a type too large for gc, and
-// directives that codegen did not write. It does not see the gc back
-// end's other limits, such as a stack frame over 1 GB.
+// internal package of the standard library, a type or a stack frame too
+// large for gc, and directives that codegen did not write. Of gc's frame
+// limit it sees only what arguments show, not locals.
 package gocheck
 
 import (
