@@ -2,6 +2,7 @@ package dsl_test
 
 import (
 	"bytes"
+	"errors"
 	"go/parser"
 	"go/token"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/digital-duck/picoflow-go/codegen"
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/gocheck"
 )
 
 // header is the line go tooling and linters look for in generated code.
@@ -21,11 +23,13 @@ var header = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
 // FuzzCheck asserts more than "no panic": every diagnostic is one line at a
 // position inside the input whose line and column agree with its offset,
 // diagnostics come sorted, and every input that checks clean generates Go
-// that parses, carries the generated-code header, and is the same when
-// checked and generated again. Whatever parses also formats, as
-// dsl.FormatProperties asserts: idempotent, the same syntax tree, tokens and
-// comments. Seeds: testdata/fuzz/FuzzCheck and the .pico inputs of every
-// golden, error and fmt case.
+// that parses, type-checks and vets (gocheck: the real runtime and standard
+// library, stand-ins for the types the .pico names), carries the
+// generated-code header, and is the same when checked and generated again.
+// Whatever parses also formats, as dsl.FormatProperties asserts:
+// idempotent, the same syntax tree, tokens and comments. Seeds:
+// testdata/fuzz/FuzzCheck and the .pico inputs of every golden, error and
+// fmt case.
 func FuzzCheck(f *testing.F) {
 	archives, err := filepath.Glob("../testdata/*/*.txtar")
 	if err != nil || len(archives) == 0 {
@@ -41,6 +45,10 @@ func FuzzCheck(f *testing.F) {
 				f.Add(file.Data)
 			}
 		}
+	}
+	// Before any input: the first load may build the standard library.
+	if err := gocheck.Load(); err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if err := dsl.FormatProperties("fuzz.pico", src); err != nil {
@@ -72,6 +80,12 @@ func FuzzCheck(f *testing.F) {
 		}
 		if _, err := parser.ParseFile(token.NewFileSet(), "fuzz.pico.go", out, parser.ParseComments); err != nil {
 			t.Fatalf("generated code does not parse: %v\ninput:\n%s\noutput:\n%s", err, src, out)
+		}
+		// An input whose types no Go declarations can satisfy (a default
+		// that fits no type, time.Now as a type) is check -types' to
+		// refuse; it says nothing about the generator.
+		if err := gocheck.Check(m, "fuzz.pico.go", out); err != nil && !errors.Is(err, gocheck.ErrNoStandIn) {
+			t.Fatalf("the checker accepted the input but the generated code does not type-check or vet:\n%v\ninput:\n%s\noutput:\n%s", err, src, out)
 		}
 		m2, _ := dsl.Check("fuzz.pico", src)
 		again, err := codegen.Generate(m2, codegen.Options{Package: "fuzz"})
