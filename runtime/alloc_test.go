@@ -88,3 +88,14 @@ func TestExecZeroAllocs(t *testing.T) {
 		t.Errorf("Exec allocates %v times on success, want 0", allocs)
 	}
 }
+
+// A run that nothing watches allocates only its Run: no ID, no clock.
+func TestStartAllocs(t *testing.T) {
+	allocs := testing.AllocsPerRun(1000, func() {
+		r := Start("F", testSchema, 0, nil)
+		_ = r.Finish(nil)
+	})
+	if allocs != 1 {
+		t.Errorf("Start and Finish of a plain run allocate %v times, want 1", allocs)
+	}
+}

@@ -682,7 +682,7 @@ func TestResumeMaxSteps(t *testing.T) {
 }
 
 func TestResumeWithoutRunID(t *testing.T) {
-	r, err := Resume(&Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, nil)
+	r, err := Resume(&Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,8 @@ type Run struct {
 	began time.Duration
 	path  []string   // the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
+	// config holds the options as given, applied in place.
+	config config
 }
 
 // Start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
@@ -44,7 +46,7 @@ type Run struct {
 // fingerprint of the store's fields that generated code computes; checkpoints
 // record it so that [Resume] can refuse one saved with another store.
 func Start(flow, schema string, maxSteps int, opts []Option) *Run {
-	return newRun(flow, schema, newRunID(), 0, maxSteps, opts)
+	return newRun(flow, schema, "", 0, maxSteps, opts)
 }
 
 // Resume begins a run of flow that continues checkpoint cp: it keeps cp's
@@ -67,26 +69,26 @@ func Resume(cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*
 	case cp.Step < 0:
 		return nil, fmt.Errorf("resume flow %s: checkpoint has step %d", flow, cp.Step)
 	}
-	id := cp.RunID
-	if id == "" {
-		// A checkpoint made by hand: the run still needs an ID to report.
-		id = newRunID()
-	}
-	return newRun(flow, schema, id, cp.Step, maxSteps, opts), nil
+	// A checkpoint made by hand has no ID: the run gets a fresh one.
+	return newRun(flow, schema, cp.RunID, cp.Step, maxSteps, opts), nil
 }
 
 // newRun applies opts and fires FlowStart for Start and Resume.
 func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
-	var c config
+	// The options are applied to the Run's own config: a config of its own
+	// would escape to the heap through the option funcs, an allocation more
+	// per run.
+	r := &Run{flow: flow, schema: schema, cur: flow, id: id, step: step}
+	c := &r.config
 	for _, o := range opts {
 		if o != nil {
-			o(&c)
+			o(c)
 		}
 	}
 	if c.maxStepsSet {
 		maxSteps = c.maxSteps
 	}
-	r := &Run{flow: flow, schema: schema, cur: flow, id: id, step: step, maxSteps: maxSteps, limit: maxSteps, cp: c.cp}
+	r.maxSteps, r.limit, r.cp = maxSteps, maxSteps, c.cp
 	if maxSteps <= 0 {
 		r.limit = math.MaxInt
 	}
@@ -98,6 +100,11 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 		}
 	}
 	r.observed = len(r.hooks) > 0 || r.cp != nil
+	// Only hooks and checkpoints read the ID: a plain run does without the
+	// random read and the allocation of making one.
+	if r.observed && r.id == "" {
+		r.id = newRunID()
+	}
 	if len(r.hooks) == 0 {
 		return r
 	}
