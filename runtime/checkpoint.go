@@ -51,6 +51,10 @@ type Checkpoint struct {
 	Time     time.Time       `json:"time"`
 	Store    json.RawMessage `json:"store"`
 	Checksum string          `json:"checksum"` // must stay the last field: see encode
+
+	// marshaled says that Store is json.Marshal's output, as the runtime
+	// makes it: compact and escaped, so that encode need not check it.
+	marshaled bool
 }
 
 // Checkpointer saves the checkpoint of every step of a run that has
@@ -65,28 +69,69 @@ type Checkpointer interface {
 // checksumTail ends the encoding of a checkpoint whose Checksum is "".
 const checksumTail = `"checksum":""}`
 
-// encode sets cp.Checksum and returns cp's compact JSON encoding. It
-// marshals once: Checksum is the last field, so its value is put in place of
-// the empty one it was hashed with.
+// checkpointHead is a Checkpoint without its store and checksum, the two
+// last fields, in the same order and with the same keys.
+type checkpointHead struct {
+	Version int       `json:"version"`
+	Flow    string    `json:"flow"`
+	RunID   string    `json:"runid"`
+	Step    int       `json:"step"`
+	Node    string    `json:"node"`
+	Action  string    `json:"action"`
+	Next    string    `json:"next"`
+	Schema  string    `json:"schema"`
+	Time    time.Time `json:"time"`
+}
+
+// encode sets cp.Checksum and returns cp's compact JSON encoding: the bytes
+// json.Marshal gives for it. The store is spliced in as it is rather than
+// marshaled again: encoding/json would validate and compact a RawMessage,
+// a second pass over the largest part that bytes just made by json.Marshal
+// (compact, HTML-escaped) do not need. A store from elsewhere (a file read
+// back) is compacted first, so that its checksum is json.Marshal's.
 func (cp *Checkpoint) encode() ([]byte, error) {
-	c := *cp
-	c.Checksum = ""
-	b, err := json.Marshal(&c)
+	head, err := json.Marshal(checkpointHead{cp.Version, cp.Flow, cp.RunID, cp.Step, cp.Node, cp.Action, cp.Next, cp.Schema, cp.Time})
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.HasSuffix(b, []byte(checksumTail)) {
-		return nil, errors.New("checkpoint encoding does not end with its checksum")
+	store := []byte(cp.Store)
+	if len(store) == 0 {
+		store = []byte("null")
 	}
+	b := make([]byte, 0, len(head)+len(store)+len(`,"store":`)+len(checksumTail)+64)
+	b = append(b, head[:len(head)-1]...)
+	b = append(b, `,"store":`...)
+	b = append(b, store...)
+	b = append(b, ',')
+	b = append(b, checksumTail...)
 	sum := sha256.Sum256(b)
 	cp.Checksum = hex.EncodeToString(sum[:])
 	b = append(b[:len(b)-2], cp.Checksum...)
 	return append(b, `"}`...), nil
 }
 
+// compactStore makes cp.Store what json.Marshal would write for it:
+// compact, with <, > and & escaped. It fails when the store is not JSON.
+func (cp *Checkpoint) compactStore() error {
+	if len(cp.Store) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, cp.Store); err != nil {
+		return err
+	}
+	var esc bytes.Buffer
+	json.HTMLEscape(&esc, buf.Bytes())
+	cp.Store = esc.Bytes()
+	return nil
+}
+
 // verify reports whether cp.Checksum matches the other fields.
 func (cp *Checkpoint) verify() (bool, error) {
 	c := *cp
+	if err := c.compactStore(); err != nil {
+		return false, err
+	}
 	if _, err := c.encode(); err != nil {
 		return false, err
 	}
@@ -157,10 +202,19 @@ func (d *dirCheckpointer) Save(_ context.Context, cp *Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	b, err := cp.file()
+	c := *cp
+	if !c.marshaled {
+		// A checkpoint made elsewhere: its store must be JSON, written as
+		// json.Marshal writes it.
+		if err := c.compactStore(); err != nil {
+			return fmt.Errorf("encode checkpoint: store: %w", err)
+		}
+	}
+	b, err := c.file()
 	if err != nil {
 		return fmt.Errorf("encode checkpoint: %w", err)
 	}
+	cp.Checksum = c.Checksum
 	if err := d.prepare(); err != nil {
 		return err
 	}

@@ -838,3 +838,37 @@ func TestDirRefusesInvalidStore(t *testing.T) {
 		t.Errorf("files %v, want none", got)
 	}
 }
+
+// The checksum is the SHA-256 of json.Marshal's encoding, whether the store
+// is spliced in as the runtime made it or compacted first (one from a file,
+// laid out by hand).
+func TestChecksumIsMarshals(t *testing.T) {
+	store := json.RawMessage(`{"q": "a <b> & c",  "n": [1, 2]}`)
+	cp := &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 2, Node: "A", Action: "go", Next: "B", Schema: testSchema, Time: time.Unix(5, 0).UTC(), Store: store}
+	want := *cp
+	b, err := json.Marshal(&want) // Checksum "": what the checksum covers
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	ok, err := cp.verify()
+	if err != nil || ok {
+		t.Fatalf("verify of an empty checksum = %v, %v", ok, err)
+	}
+	cp.Checksum = hex.EncodeToString(sum[:])
+	if ok, err := cp.verify(); err != nil || !ok {
+		t.Errorf("verify = %v, %v; want the checksum of json.Marshal's bytes to match", ok, err)
+	}
+	dir := t.TempDir()
+	saved := &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 2, Node: "A", Action: "go", Next: "B", Schema: testSchema, Time: time.Unix(5, 0).UTC(), Store: store}
+	if err := Dir(dir).Save(context.Background(), saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Checksum != cp.Checksum || string(saved.Store) != string(store) {
+		t.Errorf("Save: checksum %s, store %s; want %s and the store untouched", saved.Checksum, saved.Store, cp.Checksum)
+	}
+	loaded, err := LoadCheckpoint(filepath.Join(dir, "step_002_A.json"))
+	if err != nil || loaded.Checksum != cp.Checksum {
+		t.Errorf("LoadCheckpoint: %v, checksum %v", err, loaded)
+	}
+}

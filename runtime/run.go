@@ -261,6 +261,8 @@ func (r *Run) save(action, next string, store any) error {
 		Schema:  r.schema,
 		Time:    time.Now().UTC(),
 		Store:   data,
+
+		marshaled: true,
 	}
 	ctx := r.ctx
 	if ctx == nil {
