@@ -33,7 +33,8 @@ type Run struct {
 	ctx      context.Context // the context of the current step, for cp.Save
 	start    time.Time       // set only when hooks are
 	// began is when the current step began, as time since start: reading
-	// only the monotonic clock costs about half of time.Now.
+	// only the monotonic clock costs about half of time.Now. It is the end
+	// of the previous step unless a checkpoint was saved between them.
 	began time.Duration
 	path  []string   // the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
@@ -159,7 +160,12 @@ func (r *Run) beginObserved(ctx context.Context) {
 	if len(r.hooks) == 0 {
 		return
 	}
-	r.began = time.Since(r.start)
+	if r.cp != nil {
+		// The previous step's checkpoint was saved after its end was
+		// timed: this step is timed from now. Without checkpoints the
+		// previous End's clock read marks the start (see End).
+		r.began = time.Since(r.start)
+	}
 	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
@@ -226,7 +232,12 @@ func (r *Run) End(action fmt.Stringer, next string, store any) error {
 		name = action.String()
 	}
 	if len(r.hooks) != 0 {
-		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: name, Elapsed: r.elapsed()}
+		// One clock read ends this step and, when no checkpoint is saved
+		// in between, begins the next: a clock read costs as much as the
+		// rest of a hooked step.
+		now := time.Since(r.start)
+		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: name, Elapsed: now - r.began}
+		r.began = now
 		for i := range r.hooks {
 			if f := r.hooks[i].NodeEnd; f != nil {
 				f(ev)
