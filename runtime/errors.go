@@ -128,3 +128,24 @@ func (e *maxStepsError) Error() string {
 }
 
 func (e *maxStepsError) Unwrap() error { return ErrMaxSteps }
+
+// HookError is the error of a run whose hook panicked: Hook names it
+// ("NodeEnd"), Value and Stack are the panic's, and Err is the error the
+// hook was reporting, if any (a NodeError for NodeError, the run's error
+// for FlowEnd), which errors.Is and errors.As see through it.
+type HookError struct {
+	Hook  string
+	Value any
+	Stack []byte
+	Err   error
+}
+
+func (e *HookError) Error() string {
+	msg := fmt.Sprintf("hook %s panicked: %v", e.Hook, e.Value)
+	if e.Err != nil {
+		msg += " (reporting: " + e.Err.Error() + ")"
+	}
+	return msg
+}
+
+func (e *HookError) Unwrap() error { return e.Err }

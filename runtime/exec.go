@@ -201,7 +201,9 @@ func (rt *retrier) next(ctx context.Context, r *Run, p Policy, err error) error 
 	if errors.As(err, &ra) {
 		pause = min(max(ra.RetryAfter(), 0), MaxRetryAfter)
 	}
-	r.retried(rt.n, err, pause)
+	if herr := r.retried(rt.n, err, pause); herr != nil {
+		return herr
+	}
 	if cerr := sleep(ctx, pause); cerr != nil {
 		return retryCanceled(rt.n, err, cerr)
 	}

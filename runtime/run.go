@@ -27,6 +27,7 @@ type Run struct {
 	limit    int // maxSteps, or the largest int: one comparison per step
 	phase    Phase
 	hooks    []Hooks         // empty on the zero-cost path
+	hookErr  error           // the first panic of a hook that could not fail the run at once
 	observed bool            // hooks or checkpoints are set: steps take the slow path
 	writes   bool            // some set of hooks has StoreWrite
 	cp       Checkpointer    // nil: no checkpoints
@@ -113,10 +114,35 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 	ev := FlowEvent{Flow: flow, RunID: r.id, Steps: step}
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowStart; f != nil {
-			f(ev)
+			if err := callHook("FlowStart", f, ev, nil); err != nil {
+				r.hookFailed(err)
+				break
+			}
 		}
 	}
 	return r
+}
+
+// callHook calls the hook f, called name, with ev. A panic in it becomes a
+// *HookError, which wraps cause (the error being reported, if any): a hook
+// must not take the process down, nor escape Run.
+func callHook[E any](name string, f func(E), ev E, cause error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &HookError{Hook: name, Value: v, Stack: debug.Stack(), Err: cause}
+		}
+	}()
+	f(ev)
+	return nil
+}
+
+// hookFailed records the first hook failure of a run where no error can be
+// returned at once: the next step is refused with it, and Finish returns it.
+func (r *Run) hookFailed(err error) {
+	if r.hookErr == nil {
+		r.hookErr = err
+		r.limit = r.step // the next Begin refuses, at no cost to Begin
+	}
 }
 
 // newRunID returns 16 random hex digits: enough to tell runs apart in logs
@@ -137,7 +163,7 @@ func (r *Run) Begin(ctx context.Context, flow, node string) error {
 	r.step++
 	r.cur, r.node, r.phase = flow, node, PhasePrep
 	if r.observed {
-		r.beginObserved(ctx)
+		return r.beginObserved(ctx)
 	}
 	return nil
 }
@@ -145,6 +171,9 @@ func (r *Run) Begin(ctx context.Context, flow, node string) error {
 // refuse is the error of a step that may not begin; apart from Begin so
 // that Begin is small enough for the compiler to inline.
 func (r *Run) refuse(ctx context.Context, flow string) error {
+	if r.hookErr != nil {
+		return r.hookErr
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
 	}
@@ -153,12 +182,12 @@ func (r *Run) refuse(ctx context.Context, flow string) error {
 
 // beginObserved is Begin's part for runs with hooks or checkpoints, apart so
 // that a plain step does only the few stores above.
-func (r *Run) beginObserved(ctx context.Context) {
+func (r *Run) beginObserved(ctx context.Context) error {
 	if r.cp != nil {
 		r.ctx = ctx
 	}
 	if len(r.hooks) == 0 {
-		return
+		return nil
 	}
 	if r.cp != nil {
 		// The previous step's checkpoint was saved after its end was
@@ -169,9 +198,12 @@ func (r *Run) beginObserved(ctx context.Context) {
 	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
-			f(ev)
+			if err := callHook("NodeStart", f, ev, nil); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // elapsed is the time since the current step began.
@@ -198,7 +230,9 @@ func (r *Run) Fail(err error) error {
 	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Err: ne, Elapsed: r.elapsed()}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeError; f != nil {
-			f(ev)
+			if err := callHook("NodeError", f, ev, ne); err != nil {
+				return err
+			}
 		}
 	}
 	return ne
@@ -238,9 +272,14 @@ func (r *Run) End(action fmt.Stringer, next string, store any) error {
 		now := time.Since(r.start)
 		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: name, Elapsed: now - r.began}
 		r.began = now
+		if r.hookErr != nil {
+			return r.hookErr // a StoreWrite hook of this step panicked
+		}
 		for i := range r.hooks {
 			if f := r.hooks[i].NodeEnd; f != nil {
-				f(ev)
+				if err := callHook("NodeEnd", f, ev, nil); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -312,22 +351,31 @@ func (r *Run) Write(field string, old, new any) {
 	}
 	ev := WriteEvent{Flow: r.cur, Node: r.node, Step: r.step, Field: field, Old: old, New: new}
 	for i := range r.hooks {
-		if f := r.hooks[i].StoreWrite; f != nil {
-			f(ev)
+		if f := r.hooks[i].StoreWrite; f != nil && r.hookErr == nil {
+			if err := callHook("StoreWrite", f, ev, nil); err != nil {
+				// Write returns nothing: the step fails at its End, or
+				// the run at Finish.
+				r.hookFailed(err)
+			}
 		}
 	}
 }
 
 // Finish ends the run with err (nil on success), fires FlowEnd and returns
-// err unchanged.
+// err, or the error of a hook that panicked.
 func (r *Run) Finish(err error) error {
 	if len(r.hooks) == 0 {
 		return err
 	}
+	if err == nil {
+		err = r.hookErr
+	}
 	ev := FlowEvent{Flow: r.flow, RunID: r.id, Steps: r.step, Err: err, Elapsed: time.Since(r.start)}
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowEnd; f != nil {
-			f(ev)
+			if herr := callHook("FlowEnd", f, ev, err); herr != nil {
+				return herr
+			}
 		}
 	}
 	return err
@@ -343,17 +391,20 @@ func (r *Run) Recover(errp *error) {
 }
 
 // retried fires the Retry hooks for a failed attempt that will be tried
-// again after wait.
-func (r *Run) retried(attempt int, err error, wait time.Duration) {
+// again after wait; the error is that of a hook that panicked.
+func (r *Run) retried(attempt int, err error, wait time.Duration) error {
 	if len(r.hooks) == 0 {
-		return
+		return nil
 	}
 	ev := RetryEvent{Flow: r.cur, Node: r.node, Step: r.step, Attempt: attempt, Err: err, Wait: wait}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range r.hooks {
 		if f := r.hooks[i].Retry; f != nil {
-			f(ev)
+			if herr := callHook("Retry", f, ev, err); herr != nil {
+				return herr
+			}
 		}
 	}
+	return nil
 }
