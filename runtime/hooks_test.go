@@ -140,8 +140,8 @@ func TestStoreWrite(t *testing.T) {
 	r.Write("intent", "unknown", "faq")
 	r.Write("urls", []string(nil), []string{"u"})
 	want := []WriteEvent{
-		{Flow: "F", Node: "B", Step: 2, Field: "intent", Old: "unknown", New: "faq"},
-		{Flow: "F", Node: "B", Step: 2, Field: "urls", Old: []string(nil), New: []string{"u"}},
+		{Flow: "F", RunID: r.id, Node: "B", Step: 2, Field: "intent", Old: "unknown", New: "faq"},
+		{Flow: "F", RunID: r.id, Node: "B", Step: 2, Field: "urls", Old: []string(nil), New: []string{"u"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("events %+v, want %+v", got, want)
@@ -163,5 +163,27 @@ func TestWatchesWritesFalse(t *testing.T) {
 			t.Errorf("%s: WatchesWrites is true", name)
 		}
 		r.Write("intent", 1, 2) // fires nothing, and must not fail
+	}
+}
+
+// Node, retry and write events carry the run's ID, the one FlowStart gave,
+// so that the events of concurrent runs can be told apart.
+func TestEventsCarryRunID(t *testing.T) {
+	ids := map[string]int{}
+	var starts []string
+	hooks := Hooks{
+		FlowStart: func(e FlowEvent) { starts = append(starts, e.RunID) },
+		NodeStart: func(e NodeEvent) { ids[e.RunID]++ },
+		NodeEnd:   func(e NodeEvent) { ids[e.RunID]++ },
+	}
+	for range 2 {
+		r := Start("F", testSchema, 0, []Option{WithHooks(hooks)})
+		steps(t, r, "F", &testStore{}, "A", "B")
+		if err := r.Finish(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(starts) != 2 || starts[0] == starts[1] || ids[starts[0]] != 4 || ids[starts[1]] != 4 || len(ids) != 2 {
+		t.Errorf("FlowStart ids %v, node events by id %v; want 4 events under each run's own id", starts, ids)
 	}
 }

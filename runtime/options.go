@@ -64,20 +64,20 @@ type FlowEvent struct {
 // NodeEvent describes one step: one node run (prep, exec with its attempts,
 // post).
 type NodeEvent struct {
-	Flow, Node string
-	Step       int
-	Action     string
-	Err        error
-	Elapsed    time.Duration
+	Flow, RunID, Node string
+	Step              int
+	Action            string
+	Err               error
+	Elapsed           time.Duration
 }
 
 // RetryEvent describes a failed Exec attempt that will be tried again after
 // Wait. Attempt counts from 1.
 type RetryEvent struct {
-	Flow, Node    string
-	Step, Attempt int
-	Err           error
-	Wait          time.Duration
+	Flow, RunID, Node string
+	Step, Attempt     int
+	Err               error
+	Wait              time.Duration
 }
 
 // WriteEvent describes one store field that a Post changed. Field is the
@@ -85,10 +85,10 @@ type RetryEvent struct {
 // after the Post (slices and maps were copied before it, so a change made in
 // place shows).
 type WriteEvent struct {
-	Flow, Node string
-	Step       int
-	Field      string
-	Old, New   any
+	Flow, RunID, Node string
+	Step              int
+	Field             string
+	Old, New          any
 }
 
 // hasAny reports whether h sets at least one func, so that WithHooks(Hooks{})

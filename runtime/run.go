@@ -195,7 +195,7 @@ func (r *Run) beginObserved(ctx context.Context) error {
 		// previous End's clock read marks the start (see End).
 		r.began = time.Since(r.start)
 	}
-	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step}
+	ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
 			if err := callHook("NodeStart", f, ev, nil); err != nil {
@@ -227,7 +227,7 @@ func (r *Run) Fail(err error) error {
 	if len(r.hooks) == 0 {
 		return ne
 	}
-	ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Err: ne, Elapsed: r.elapsed()}
+	ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Err: ne, Elapsed: r.elapsed()}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeError; f != nil {
 			if err := callHook("NodeError", f, ev, ne); err != nil {
@@ -270,7 +270,7 @@ func (r *Run) End(action fmt.Stringer, next string, store any) error {
 		// in between, begins the next: a clock read costs as much as the
 		// rest of a hooked step.
 		now := time.Since(r.start)
-		ev := NodeEvent{Flow: r.cur, Node: r.node, Step: r.step, Action: name, Elapsed: now - r.began}
+		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: name, Elapsed: now - r.began}
 		r.began = now
 		if r.hookErr != nil {
 			return r.hookErr // a StoreWrite hook of this step panicked
@@ -349,7 +349,7 @@ func (r *Run) Write(field string, old, new any) {
 	if !r.writes {
 		return
 	}
-	ev := WriteEvent{Flow: r.cur, Node: r.node, Step: r.step, Field: field, Old: old, New: new}
+	ev := WriteEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Field: field, Old: old, New: new}
 	for i := range r.hooks {
 		if f := r.hooks[i].StoreWrite; f != nil && r.hookErr == nil {
 			if err := callHook("StoreWrite", f, ev, nil); err != nil {
@@ -396,7 +396,7 @@ func (r *Run) retried(attempt int, err error, wait time.Duration) error {
 	if len(r.hooks) == 0 {
 		return nil
 	}
-	ev := RetryEvent{Flow: r.cur, Node: r.node, Step: r.step, Attempt: attempt, Err: err, Wait: wait}
+	ev := RetryEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Attempt: attempt, Err: err, Wait: wait}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range r.hooks {

@@ -10,15 +10,15 @@ import (
 // log queries can rely on them:
 //
 //	flow start   Info   flow, run_id, steps (0, or the checkpoint's step when resumed)
-//	node start   Info   flow, node, step
-//	node end     Info   flow, node, step, action, elapsed
-//	node error   Error  flow, node, step, elapsed, error
-//	retry        Warn   flow, node, step, attempt, wait, error
-//	store write  Debug  flow, node, step, field
+//	node start   Info   flow, run_id, node, step
+//	node end     Info   flow, run_id, node, step, action, elapsed
+//	node error   Error  flow, run_id, node, step, elapsed, error
+//	retry        Warn   flow, run_id, node, step, attempt, wait, error
+//	store write  Debug  flow, run_id, node, step, field
 //	flow end     Info   flow, run_id, steps, elapsed (Error, with error, when the run failed)
 //
 // For node events, flow is the flow the node belongs to (a subflow's, inside
-// one). A store write logs the field's .pico name but not its values, which
+// one); run_id tells the lines of concurrent runs apart. A store write logs the field's .pico name but not its values, which
 // may be large or private; a StoreWrite hook of your own can log them.
 //
 // StoreWrite is set only when l has Debug enabled at the time SlogHooks is
@@ -37,21 +37,21 @@ func SlogHooks(l *slog.Logger) Hooks {
 		},
 		NodeStart: func(e NodeEvent) {
 			l.LogAttrs(ctx, slog.LevelInfo, "node start",
-				slog.String("flow", e.Flow), slog.String("node", e.Node), slog.Int("step", e.Step))
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step))
 		},
 		NodeEnd: func(e NodeEvent) {
 			l.LogAttrs(ctx, slog.LevelInfo, "node end",
-				slog.String("flow", e.Flow), slog.String("node", e.Node), slog.Int("step", e.Step),
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
 				slog.String("action", e.Action), slog.Duration("elapsed", e.Elapsed))
 		},
 		NodeError: func(e NodeEvent) {
 			l.LogAttrs(ctx, slog.LevelError, "node error",
-				slog.String("flow", e.Flow), slog.String("node", e.Node), slog.Int("step", e.Step),
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
 				slog.Duration("elapsed", e.Elapsed), slog.Any("error", e.Err))
 		},
 		Retry: func(e RetryEvent) {
 			l.LogAttrs(ctx, slog.LevelWarn, "retry",
-				slog.String("flow", e.Flow), slog.String("node", e.Node), slog.Int("step", e.Step),
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
 				slog.Int("attempt", e.Attempt), slog.Duration("wait", e.Wait), slog.Any("error", e.Err))
 		},
 		FlowEnd: func(e FlowEvent) {
@@ -70,7 +70,7 @@ func SlogHooks(l *slog.Logger) Hooks {
 	if l.Enabled(ctx, slog.LevelDebug) {
 		h.StoreWrite = func(e WriteEvent) {
 			l.LogAttrs(ctx, slog.LevelDebug, "store write",
-				slog.String("flow", e.Flow), slog.String("node", e.Node), slog.Int("step", e.Step),
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
 				slog.String("field", e.Field))
 		}
 	}

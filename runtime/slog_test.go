@@ -34,12 +34,12 @@ func TestSlogHooks(t *testing.T) {
 	nodeErr := `"flow Flow: node B (step 2) prep: no input"`
 	want := strings.Join([]string{
 		`level=INFO msg="flow start" flow=Flow run_id=ID steps=0`,
-		`level=INFO msg="node start" flow=Flow node=A step=1`,
-		`level=WARN msg=retry flow=Flow node=A step=1 attempt=1 wait=0s error=flaky`,
-		`level=DEBUG msg="store write" flow=Flow node=A step=1 field=intent`,
-		`level=INFO msg="node end" flow=Flow node=A step=1 action=next elapsed=E`,
-		`level=INFO msg="node start" flow=Flow node=B step=2`,
-		`level=ERROR msg="node error" flow=Flow node=B step=2 elapsed=E error=` + nodeErr,
+		`level=INFO msg="node start" flow=Flow run_id=ID node=A step=1`,
+		`level=WARN msg=retry flow=Flow run_id=ID node=A step=1 attempt=1 wait=0s error=flaky`,
+		`level=DEBUG msg="store write" flow=Flow run_id=ID node=A step=1 field=intent`,
+		`level=INFO msg="node end" flow=Flow run_id=ID node=A step=1 action=next elapsed=E`,
+		`level=INFO msg="node start" flow=Flow run_id=ID node=B step=2`,
+		`level=ERROR msg="node error" flow=Flow run_id=ID node=B step=2 elapsed=E error=` + nodeErr,
 		`level=ERROR msg="flow end" flow=Flow run_id=ID steps=2 elapsed=E error=` + nodeErr,
 	}, "\n") + "\n"
 	if buf.String() != want {
@@ -59,8 +59,8 @@ func TestSlogHooksSuccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `level=INFO msg="flow start" flow=F run_id=ID steps=0
-level=INFO msg="node start" flow=F node=A step=1
-level=INFO msg="node end" flow=F node=A step=1 action=go elapsed=E
+level=INFO msg="node start" flow=F run_id=ID node=A step=1
+level=INFO msg="node end" flow=F run_id=ID node=A step=1 action=go elapsed=E
 level=INFO msg="flow end" flow=F run_id=ID steps=1 elapsed=E
 `
 	if buf.String() != want {
