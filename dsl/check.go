@@ -373,11 +373,20 @@ const maxPhaseElements = 1 << 20
 // phaseType resolves the type of a prep or exec setting.
 func (c *checker) phaseType(te *astType) *Type {
 	t := c.typeExpr(te)
-	if t != nil && t.Kind == ArrayType && elements(t) > maxPhaseElements {
-		c.errorf(t.Pos, "array %s is too large to pass by value between phases (more than %d elements): use a slice or a pointer", t, maxPhaseElements)
+	if t != nil && !c.byValue(t, "between phases") {
 		return nil
 	}
 	return t
+}
+
+// byValue reports whether a value of type t may be passed by value, where
+// says where, after reporting an array too large for it.
+func (c *checker) byValue(t *Type, where string) bool {
+	if t.Kind != ArrayType || elements(t) <= maxPhaseElements {
+		return true
+	}
+	c.errorf(t.Pos, "array %s is too large to pass by value %s (more than %d elements): use a slice or a pointer", t, where, maxPhaseElements)
+	return false
 }
 
 // typeExpr resolves a type expression; it returns nil after reporting an error.
@@ -502,9 +511,8 @@ func (c *checker) settings(n *Node, nd *astNode) {
 		case !hasExec:
 			c.errorf(batch, "batch needs an exec type: Exec runs once per element")
 		}
-		if n.Prep != nil && n.Prep.Kind == SliceType && n.Prep.Elem.Kind == ArrayType && elements(n.Prep.Elem) > maxPhaseElements {
-			it := n.Prep.Elem
-			c.errorf(it.Pos, "array %s is too large to pass by value to Exec (more than %d elements): use a slice or a pointer", it, maxPhaseElements)
+		if n.Prep != nil && n.Prep.Kind == SliceType {
+			c.byValue(n.Prep.Elem, "to Exec")
 		}
 	} else if p, ok := seen["parallel"]; ok {
 		c.errorf(p, "parallel needs batch: only a batch node runs elements at once")

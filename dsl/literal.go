@@ -19,24 +19,21 @@ import (
 func (c *checker) literal(le *astLit, t *Type) *Literal {
 	p := c.src.pos(le.Pos)
 	lit := &Literal{Pos: p}
-	var val constant.Value
 	switch {
 	case le.String != nil:
-		s, err := strconv.Unquote(*le.String)
-		if err != nil {
+		if _, err := strconv.Unquote(*le.String); err != nil {
 			c.errorf(p, "invalid string literal %s: %v", *le.String, err)
 			return nil
 		}
-		lit.Kind, lit.Go, val = StringLit, *le.String, constant.MakeString(s)
+		lit.Kind, lit.Go = StringLit, *le.String
 	case le.Ident != nil && (*le.Ident == "true" || *le.Ident == "false"):
-		lit.Kind, lit.Go, val = BoolLit, *le.Ident, constant.MakeBool(*le.Ident == "true")
+		lit.Kind, lit.Go = BoolLit, *le.Ident
 	case le.Ident != nil:
 		c.errorf(p, "default must be a string, number, duration or bool literal, not %s", *le.Ident)
 		return nil
 	default:
 		lit.Go = *le.Number
-		val = number(lit.Go)
-		switch val.Kind() {
+		switch number(lit.Go).Kind() {
 		case constant.Int:
 			lit.Kind = IntLit
 		case constant.Float:
@@ -46,9 +43,10 @@ func (c *checker) literal(le *astLit, t *Type) *Literal {
 			if !ok {
 				return nil
 			}
-			lit.Kind, lit.Duration, val = DurationLit, d, constant.MakeInt64(int64(d))
+			lit.Kind, lit.Duration = DurationLit, d
 		}
 	}
+	val := lit.value()
 
 	if t.Kind != NamedType {
 		c.errorf(p, "a default is not allowed on a %s field: only string, bool, numeric and duration fields have defaults", t)
@@ -186,21 +184,18 @@ func fits(val constant.Value, name string) string {
 // Fits says why l cannot be a value of the Go basic type called basic
 // ("int8", "string"; a named type's underlying type, which picoflow check
 // -types learns from the package), as a message suffix, or "" when it can.
-func (l *Literal) Fits(basic string) string {
-	var val constant.Value
+func (l *Literal) Fits(basic string) string { return fits(l.value(), basic) }
+
+// value is the constant l stands for; the checker made l, so it is valid.
+func (l *Literal) value() constant.Value {
 	switch l.Kind {
 	case StringLit:
-		s, err := strconv.Unquote(l.Go)
-		if err != nil {
-			return " (not a string)"
-		}
-		val = constant.MakeString(s)
+		s, _ := strconv.Unquote(l.Go)
+		return constant.MakeString(s)
 	case BoolLit:
-		val = constant.MakeBool(l.Go == "true")
+		return constant.MakeBool(l.Go == "true")
 	case DurationLit:
-		val = constant.MakeInt64(int64(l.Duration))
-	default:
-		val = number(l.Go)
+		return constant.MakeInt64(int64(l.Duration))
 	}
-	return fits(val, basic)
+	return number(l.Go)
 }

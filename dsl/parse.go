@@ -56,11 +56,8 @@ func isKeyword(t lexer.Token) bool {
 	if isSetting(t) {
 		return true
 	}
-	switch t.Value {
-	case "package", "import", "store", "node", "flow", "start", "max_steps", "then", "end":
-		return t.Type == picoLexer.Symbols()["Ident"]
-	}
-	return false
+	word := declKeywords[t.Value] || reserved[t.Value] || t.Value == "start" || t.Value == "max_steps"
+	return word && t.Type == picoLexer.Symbols()["Ident"]
 }
 
 // settingKinds maps the token kinds of setting keywords back to their kinds.

@@ -209,7 +209,7 @@ func Check(dir string, files []*File) (dsl.Diagnostics, error) {
 	}
 	var diags dsl.Diagnostics
 	for _, f := range files {
-		r := &resolver{pkg: pkg, scope: pkg.Types.Scope(), imports: pkg.Imports, file: f, broken: map[*dsl.Import]bool{}}
+		r := &resolver{pkg: pkg, file: f, broken: map[*dsl.Import]bool{}}
 		r.model()
 		r.collisions()
 		r.unusedFallbacks()
@@ -334,12 +334,10 @@ func firstLine(s string) string {
 
 // resolver checks the types of one .pico file.
 type resolver struct {
-	pkg     *Package
-	scope   *types.Scope                 // of the package
-	imports map[string]*packages.Package // by import path
-	file    *File
-	diags   dsl.Diagnostics
-	broken  map[*dsl.Import]bool // imports already reported as not loadable
+	pkg    *Package // its scope and imports resolve the names
+	file   *File
+	diags  dsl.Diagnostics
+	broken map[*dsl.Import]bool // imports already reported as not loadable
 }
 
 func (r *resolver) errorf(p dsl.Pos, format string, args ...any) {
@@ -419,11 +417,11 @@ func (r *resolver) named(t *dsl.Type) types.Type {
 			return nil
 		}
 	} else {
-		if obj = r.scope.Lookup(t.Name); obj == nil {
+		if obj = r.pkg.Types.Scope().Lookup(t.Name); obj == nil {
 			obj = types.Universe.Lookup(t.Name)
 		}
 		if obj == nil {
-			names := append(typeNames(r.scope, false), typeNames(types.Universe, false)...)
+			names := append(typeNames(r.pkg.Types.Scope(), false), typeNames(types.Universe, false)...)
 			r.errorf(pos, "undefined: %s (package %s)%s", t.Name, r.file.Pkg, dsl.Suggest(t.Name, names))
 			return nil
 		}
@@ -469,7 +467,7 @@ func hasTerms(iface *types.Interface) bool {
 // imported returns the package an import of the .pico names, or nil after
 // reporting, once, at the import, why it could not be loaded.
 func (r *resolver) imported(imp *dsl.Import) *types.Package {
-	ip := r.imports[imp.Path]
+	ip := r.pkg.Imports[imp.Path]
 	// A package with parse or type errors still declares its names; one
 	// that go list could not find or read declares none.
 	why := "not found"

@@ -95,7 +95,7 @@ flow F { start A }
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	r := &resolver{pkg: &Package{Types: support}, scope: support.Scope(), imports: imports, file: &File{Path: "support.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
+	r := &resolver{pkg: &Package{Types: support, Imports: imports}, file: &File{Path: "support.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
 	r.model()
 	want := `support.pico:4:1: could not import example.com/gone (no required module provides package example.com/gone)
 support.pico:8:19: undefined: Pgae (package support); did you mean "Page"?
@@ -117,12 +117,12 @@ support.pico:21:10: undefined: strng (package support); did you mean "string"?`
 // TestResolveHandBuilt checks that a model built by hand, whose types carry
 // Pos but not NamePos, is reported at Pos.
 func TestResolveHandBuilt(t *testing.T) {
-	scope := check(t, "example.com/support", "package support\n", nil).Scope()
+	support := check(t, "example.com/support", "package support\n", nil)
 	at := dsl.Pos{Filename: "x.pico", Line: 3, Column: 7}
 	m := &dsl.Model{Store: &dsl.Store{Name: "S", Fields: []*dsl.Field{
 		{Name: "p", Type: &dsl.Type{Kind: dsl.NamedType, Name: "Page", Pos: at}},
 	}}}
-	r := &resolver{scope: scope, file: &File{Path: "x.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
+	r := &resolver{pkg: &Package{Types: support}, file: &File{Path: "x.pico", Model: m, Pkg: "support"}, broken: map[*dsl.Import]bool{}}
 	r.model()
 	if got, want := r.diags.Error(), "x.pico:3:7: undefined: Page (package support)"; got != want {
 		t.Errorf("got %q, want %q", got, want)

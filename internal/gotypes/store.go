@@ -181,49 +181,49 @@ func hasMethod(t types.Type, name string) bool {
 
 // unusedFallbacks warns about a type of the package that implements a node
 // and has an ExecFallback method while the node has no `fallback` setting:
-// the flow never calls it, and nothing else would say so.
+// the flow never calls it, and nothing else would say so. A type that also
+// serves a node with fallback uses its ExecFallback there.
 func (r *resolver) unusedFallbacks() {
 	scope := r.pkg.Types.Scope()
-	iface := func(n *dsl.Node) *types.Interface {
+	ifaces := map[*dsl.Node]*types.Interface{}
+	for _, n := range r.file.Model.Nodes {
 		if obj, ok := scope.Lookup(n.Interface).(*types.TypeName); ok {
-			it, _ := obj.Type().Underlying().(*types.Interface)
-			return it
-		}
-		return nil
-	}
-	implements := func(t types.Type, it *types.Interface) bool {
-		return it != nil && (types.Implements(t, it) || types.Implements(types.NewPointer(t), it))
-	}
-	// A type that implements a node with fallback uses its ExecFallback
-	// there, even if its methods fit another node's interface too.
-	usesFallback := func(t types.Type) bool {
-		for _, n := range r.file.Model.Nodes {
-			if n.Fallback && implements(t, iface(n)) {
-				return true
+			if it, ok := obj.Type().Underlying().(*types.Interface); ok {
+				ifaces[n] = it
 			}
 		}
-		return false
 	}
-	for _, n := range r.file.Model.Nodes {
-		if n.Fallback || n.Exec == nil {
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
 			continue
 		}
-		it := iface(n)
-		for _, name := range scope.Names() {
-			tn, ok := scope.Lookup(name).(*types.TypeName)
-			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+		t := tn.Type()
+		m, _, _ := types.LookupFieldOrMethod(t, true, r.pkg.Types, "ExecFallback")
+		if _, isFunc := m.(*types.Func); !isFunc {
+			continue // most types: nothing to warn about
+		}
+		var unused []*dsl.Node
+		served := false
+		for _, n := range r.file.Model.Nodes {
+			it := ifaces[n]
+			if it == nil || !types.Implements(t, it) && !types.Implements(types.NewPointer(t), it) {
 				continue
 			}
-			t := tn.Type()
-			if !implements(t, it) || usesFallback(t) {
-				continue
+			if n.Fallback {
+				served = true
+				break
 			}
-			if m, _, _ := types.LookupFieldOrMethod(t, true, r.pkg.Types, "ExecFallback"); m != nil {
-				if _, isFunc := m.(*types.Func); isFunc {
-					r.diags = append(r.diags, &dsl.Diagnostic{Pos: n.Pos, Warning: true,
-						Msg: fmt.Sprintf("%s.ExecFallback (%s) is never called: node %s has no fallback setting", tn.Name(), r.where(m.Pos()), n.Name)})
-				}
+			if n.Exec != nil {
+				unused = append(unused, n)
 			}
+		}
+		if served {
+			continue
+		}
+		for _, n := range unused {
+			r.diags = append(r.diags, &dsl.Diagnostic{Pos: n.Pos, Warning: true,
+				Msg: fmt.Sprintf("%s.ExecFallback (%s) is never called: node %s has no fallback setting", tn.Name(), r.where(m.Pos()), n.Name)})
 		}
 	}
 }
