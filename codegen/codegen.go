@@ -101,7 +101,31 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 // hash of its .pico (see dsl.Model.SourceHash) and the generator's version,
 // by which picoflow check tells a stale generated file from a current one.
 func SourceRecord(name, hash string) string {
-	return fmt.Sprintf("//picoflow:source %s sha256=%s generator=%s", name, hash, GeneratorVersion)
+	return fmt.Sprintf("%s%s sha256=%s generator=%s", sourcePrefix, name, hash, GeneratorVersion)
+}
+
+// sourcePrefix starts the source record line.
+const sourcePrefix = "//picoflow:source "
+
+// ReadSourceRecord reads the hash and generator version that the generated
+// file src records under its header; ok is false when it records none.
+func ReadSourceRecord(src []byte) (hash, generator string, ok bool) {
+	for i, line := range strings.SplitN(string(src), "\n", 4) {
+		rest, found := strings.CutPrefix(line, sourcePrefix)
+		if i == 3 || !found {
+			continue
+		}
+		for _, f := range strings.Fields(rest) {
+			if v, found := strings.CutPrefix(f, "sha256="); found {
+				hash = v
+			}
+			if v, found := strings.CutPrefix(f, "generator="); found {
+				generator = v
+			}
+		}
+		return hash, generator, hash != "" && generator != ""
+	}
+	return "", "", false
 }
 
 // lineSafe reports a .pico file name that cannot be written into the

@@ -13,11 +13,7 @@ import (
 func (g *gen) flow(fl *dsl.Flow) {
 	var fields []jen.Code
 	for _, m := range fl.Members {
-		if m.Flow != nil {
-			fields = append(fields, jen.Id(m.Name()).Op("*").Id(m.Flow.Name))
-		} else {
-			fields = append(fields, jen.Id(m.Name()).Id(m.Node.Interface))
-		}
+		fields = append(fields, jen.Id(m.Name()).Add(memberType(m)))
 	}
 	// The .pico doc comes first, as it names the flow the Go way.
 	doc := fl.Doc
