@@ -42,12 +42,12 @@ const (
 // GeneratorVersion is recorded in every generated file beside the hash of
 // its .pico; it changes whenever the generated code does for the same .pico,
 // so that a file from another picoflow is told apart from one edited by hand.
-const GeneratorVersion = "2"
+const GeneratorVersion = "3"
 
 // runtimeVersion is the runtime's SupportPackageIsVersionN constant that
 // generated code requires: it changes when generated code needs a runtime
 // API that older runtimes lack, or stops working with the current one.
-const runtimeVersion = "SupportPackageIsVersion2"
+const runtimeVersion = "SupportPackageIsVersion3"
 
 // Generate returns the gofmt-formatted Go source of X.pico.go for m.
 func Generate(m *dsl.Model, opts Options) ([]byte, error) {

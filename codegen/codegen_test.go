@@ -41,8 +41,8 @@ func supportModel() *dsl.Model {
 	answer := &dsl.Node{Name: "Answer", Interface: "AnswerNode", Prep: named("string"), Exec: named("string"), Attempts: 1, Backoff: 1, Parallel: 1}
 	escalate := &dsl.Node{Name: "Escalate", Interface: "EscalateNode", Attempts: 1, Backoff: 1, Parallel: 1}
 
-	research := &dsl.Flow{Name: "Research", Constructor: "NewResearch", ActionType: "ResearchAction", Subflow: true, Outcomes: acts("Research", "enough")}
-	rFetch := &dsl.Member{Node: fetch, State: "atFetch", Param: "fetch"}
+	research := &dsl.Flow{Name: "Research", Constructor: "NewResearch", Table: "flowResearch", ActionType: "ResearchAction", Subflow: true, Outcomes: acts("Research", "enough")}
+	rFetch := &dsl.Member{Node: fetch, Step: "stepFetch", Param: "fetch"}
 	research.Start = rFetch
 	research.Members = []*dsl.Member{rFetch}
 	e1 := &dsl.Edge{From: rFetch, Label: "more", To: rFetch}
@@ -50,10 +50,10 @@ func supportModel() *dsl.Model {
 	research.Edges = []*dsl.Edge{e1, e2}
 	rFetch.Routes = []*dsl.Route{{Action: fetch.Actions[0], Target: rFetch, Edge: e1}, {Action: fetch.Actions[1], Edge: e2}}
 
-	support := &dsl.Flow{Name: "Support", Constructor: "NewSupport", MaxSteps: 50}
+	support := &dsl.Flow{Name: "Support", Constructor: "NewSupport", Table: "flowSupport", MaxSteps: 50}
 	member := func(n *dsl.Node, f *dsl.Flow) *dsl.Member {
 		m := &dsl.Member{Node: n, Flow: f}
-		m.State, m.Param = "at"+m.Name(), strings.ToLower(m.Name()[:1])+m.Name()[1:]
+		m.Step, m.Param = "step"+m.Name(), strings.ToLower(m.Name()[:1])+m.Name()[1:]
 		return m
 	}
 	sClassify, sAnswer, sResearch, sEscalate := member(classify, nil), member(answer, nil), member(nil, research), member(escalate, nil)
@@ -113,15 +113,15 @@ func TestGenerateSupport(t *testing.T) {
 		"runtime.Policy{Attempts: 3, Wait: 500 * time.Millisecond, Backoff: 2, Timeout: 20 * time.Second}",
 		"runtime.ExecBatch(ctx, r, runtime.Policy{Parallel: 8}, p, n.Exec, nil)",
 		"func NewSupport(classify ClassifyNode, answer AnswerNode, research *Research, escalate EscalateNode) *Support {",
-		"r := runtime.Start(\"Support\", \"" + schema(m.Store) + "\", 50, opts)",
-		"r, err := runtime.Resume(cp, \"Support\", \"" + schema(m.Store) + "\", 50, opts)",
-		"\t\tcase ClassifyBilling, ClassifyRefund:\n\t\t\t\tat = atEscalate\n",
-		"\t\t\tcase FetchEnough:\n\t\t\t\treturn ResearchEnough, nil\n",
-		"func (f *Research) run(ctx context.Context, r *runtime.Run, s *Ticket, from string) (a ResearchAction, err error) {",
-		"\t\t\tr.EnterSubflow(\"Research\")\n\t\t\ta, err := f.Research.run(ctx, r, s, rest)\n\t\t\tr.ExitSubflow()\n",
-		"\t\t\tif err := r.End(a, names[at], s); err != nil {\n",
-		"\t\treturn runtime.MissingNode(\"Support\", \"Research\")\n",
-		"\tif err := f.Research.check(); err != nil {\n",
+		"\treturn flowSupport.Run(ctx, f, s, opts)\n",
+		"\treturn flowSupport.Resume(ctx, f, s, cp, opts)\n",
+		"\tSchema:   \"" + schema(m.Store) + "\",\n\tMaxSteps: 50,\n",
+		"\tcase ClassifyBilling, ClassifyRefund:\n\t\treturn 3, int(a), nil // Escalate\n",
+		"\tcase FetchEnough:\n\t\treturn -int(ResearchEnough), int(a), nil // end\n",
+		"func (f *Research) stepFetch(ctx context.Context, r *runtime.Run, s *Ticket) (int, int, error) {",
+		"\to, err := flowResearch.Nested(ctx, r, f.Research, s, \"Research\")\n",
+		"\t\t\tCheck:   func(f *Support) error { return flowResearch.CheckNested(f.Research, \"Support\", \"Research\") },\n",
+		"\t\t\tCheck:   func(f *Support) error { return runtime.CheckNode(f.Classify, \"Support\", \"Classify\") },\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
@@ -208,7 +208,7 @@ func TestImportNamedLikeOwnPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := string(src)
-	for _, want := range []string{"\truntime1 \"runtime\"\n", "\t\"github.com/digital-duck/picoflow-go/runtime\"\n", "runtime1.MemStats", "runtime.Start("} {
+	for _, want := range []string{"\truntime1 \"runtime\"\n", "\t\"github.com/digital-duck/picoflow-go/runtime\"\n", "runtime1.MemStats", "runtime.Flow[Support, Ticket]{"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -23,7 +23,7 @@
 // the formatter), and wherever a name is expected any word is one.
 //
 // Every Go name that generated code declares or uses is decided here and
-// recorded in the model (Node.Interface, Flow.Constructor, Member.State,
+// recorded in the model (Node.Interface, Flow.Constructor, Member.Step,
 // Import.GoName, ...), so that codegen and scaffold only read it and
 // collisions are found once, at the .pico position; [Model.Idents] lists
 // them all.

@@ -23,7 +23,7 @@ var GeneratedLocals = []string{
 	// parameters
 	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
 	// locals
-	"f", "n", "p", "e", "a", "at", "x", "c", "from", "names", "head", "rest",
+	"f", "n", "p", "e", "a", "o", "x", "c",
 }
 
 // GeneratedImports are the packages that generated code imports for itself,
@@ -45,7 +45,7 @@ var GeneratedImports = map[string]string{
 // store struct and on every flow struct, besides those the model names.
 var GeneratedMethods = struct{ Store, Flow []string }{
 	Store: []string{"snapshotForHooks", "reportWrites"},
-	Flow:  []string{"Run", "Resume", "check", "run"},
+	Flow:  []string{"Run", "Resume"},
 }
 
 // GoDecl is one package-level identifier that generated code declares.
@@ -87,6 +87,7 @@ func (m *Model) Declared() []GoDecl {
 		ds := []GoDecl{
 			{fl.Name, "flow " + fl.Name, fl.Pos, false},
 			{fl.Constructor, "the constructor of flow " + fl.Name, fl.Pos, true},
+			{fl.Table, "the member table of flow " + fl.Name, fl.Pos, true},
 		}
 		if fl.ActionType != "" {
 			ds = append(ds, GoDecl{fl.ActionType, "the outcome type of flow " + fl.Name, fl.Pos, false})
@@ -110,7 +111,11 @@ func (m *Model) Methods() map[string][]string {
 		out[m.Store.Name] = GeneratedMethods.Store
 	}
 	for _, fl := range m.Flows {
-		out[fl.Name] = GeneratedMethods.Flow
+		ms := slices.Clone(GeneratedMethods.Flow)
+		for _, mb := range fl.Members {
+			ms = append(ms, mb.Step)
+		}
+		out[fl.Name] = ms
 	}
 	return out
 }
@@ -131,12 +136,13 @@ func (c *checker) goNames() {
 	}
 	for _, fl := range m.Flows {
 		fl.Constructor = "New" + fl.Name
+		fl.Table = "flow" + fl.Name
 		if fl.Subflow {
 			fl.ActionType = fl.Name + "Action"
 		}
 		params := map[string]bool{}
 		for _, mb := range fl.Members {
-			mb.State = "at" + mb.Name()
+			mb.Step = "step" + mb.Name()
 			mb.Param = paramName(mb, params)
 		}
 	}
@@ -151,18 +157,13 @@ func (c *checker) goNames() {
 	}
 
 	// Names that generated bodies declare shadow a type of the same name
-	// written in the .pico: the fixed locals and each flow's member states.
+	// written in the .pico.
 	shadow := map[string]string{}
 	for _, l := range GeneratedLocals {
 		shadow[l] = "a local of the generated code"
 	}
 	for name := range GeneratedImports {
 		shadow[name] = "an import of the generated code"
-	}
-	for _, fl := range m.Flows {
-		for _, mb := range fl.Members {
-			shadow[mb.State] = fmt.Sprintf("the state of %s in the generated run of flow %s", mb.Name(), fl.Name)
-		}
 	}
 	// A local type name must name a type: not a value that generated code
 	// declares (a constructor, an action), not an import, not a predeclared
@@ -267,8 +268,8 @@ var (
 
 // Idents is every identifier that the code generated for m may declare:
 // its package-level names and methods, its import names, the fields of the
-// store and flow structs, interface methods, and the locals, states and
-// parameters of the bodies. A test holds the generated code to it.
+// store and flow structs, interface methods, and the locals and parameters
+// of the bodies. A test holds the generated code to it.
 func (m *Model) Idents() map[string]bool {
 	out := map[string]bool{"_": true}
 	add := func(names ...string) {
@@ -295,7 +296,7 @@ func (m *Model) Idents() map[string]bool {
 	}
 	for _, fl := range m.Flows {
 		for _, mb := range fl.Members {
-			add(mb.Name(), mb.State, mb.Param)
+			add(mb.Name(), mb.Param)
 		}
 	}
 	return out

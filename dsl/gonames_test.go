@@ -7,17 +7,17 @@ import (
 
 // The model names every import as the generated file imports it: an import
 // whose name generated code declares for itself (a local, one of its own
-// packages with another path, a member's state) gets a number.
+// packages with another path, a flow's member table) gets a number.
 func TestImportGoNames(t *testing.T) {
 	src := `import p "example.com/p"
 import "runtime"
-import atA "example.com/states"
+import flowF "example.com/states"
 import "example.com/llm"
 import "time"
 store S {
     a p.T
     b runtime.MemStats
-    c atA.T
+    c flowF.T
     d llm.Message
     e time.Duration
 }
@@ -32,7 +32,7 @@ flow F { start A }
 	for _, imp := range m.Imports {
 		got = append(got, imp.Path+"="+imp.GoName)
 	}
-	want := "example.com/p=p1 runtime=runtime1 example.com/states=atA1 example.com/llm=llm time=time"
+	want := "example.com/p=p1 runtime=runtime1 example.com/states=flowF1 example.com/llm=llm time=time"
 	if strings.Join(got, " ") != want {
 		t.Errorf("GoNames = %s\nwant      %s", strings.Join(got, " "), want)
 	}

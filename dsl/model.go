@@ -179,6 +179,7 @@ type Flow struct {
 	Pos         Pos
 	Name        string // also the name of the generated struct
 	Constructor string // NewSupport
+	Table       string // flowSupport: the variable holding the flow's member table
 	ActionType  string // ResearchAction, for a subflow's outcomes; else ""
 	Doc         []string
 	MaxSteps    int       // 0: no limit
@@ -196,9 +197,9 @@ type Flow struct {
 type Member struct {
 	Node *Node // exactly one of Node and Flow is set
 	Flow *Flow
-	// State is the constant that stands for the member in the generated run
-	// of its flow: atClassify.
-	State string
+	// Step is the method of the flow's struct that runs the member:
+	// stepClassify.
+	Step string
 	// Param is the member's parameter in the flow's constructor: classify.
 	Param string
 	// Routes holds one route per action of the member, in the member's action

@@ -17,7 +17,7 @@ func (echo) Exec(_ context.Context, prep string) (string, error) { return prep, 
 // per node, possibly millions of times in a daemon flow.
 func TestStepZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	// The store, passed as any the way generated code passes *Ticket: a
 	// pointer in an interface needs no allocation.
 	s := &testStore{Query: "q"}
@@ -25,11 +25,11 @@ func TestStepZeroAllocs(t *testing.T) {
 		if err := r.Begin(ctx, "F", "A"); err != nil {
 			t.Fatal(err)
 		}
-		if r.WatchesWrites() {
+		if r.writes {
 			t.Fatal("WatchesWrites without hooks")
 		}
 		r.Enter(PhasePost)
-		if err := r.End(act("next"), "B", s); err != nil {
+		if err := r.end("next", "B", s); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -41,10 +41,10 @@ func TestStepZeroAllocs(t *testing.T) {
 // Hooks without StoreWrite keep Write, which generated code calls only
 // after WatchesWrites, free as well.
 func TestWriteZeroAllocsUnwatched(t *testing.T) {
-	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})})
 	old, cur := "a", "b"
 	allocs := testing.AllocsPerRun(1000, func() {
-		if r.WatchesWrites() {
+		if r.writes {
 			r.Write("intent", old, cur)
 		}
 	})
@@ -72,7 +72,7 @@ func TestExecBatchNilFallbackAllocs(t *testing.T) {
 
 func TestExecZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	var n stepNode = echo{}
 	p := "prep"
 	allocs := testing.AllocsPerRun(1000, func() {
@@ -92,8 +92,8 @@ func TestExecZeroAllocs(t *testing.T) {
 // A run that nothing watches allocates only its Run: no ID, no clock.
 func TestStartAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
-		r := Start("F", testSchema, 0, nil)
-		_ = r.Finish(nil)
+		r := start(context.Background(), "F", testSchema, 0, nil)
+		_ = r.finish(nil)
 	})
 	if allocs != 1 {
 		t.Errorf("Start and Finish of a plain run allocate %v times, want 1", allocs)

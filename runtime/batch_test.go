@@ -13,7 +13,7 @@ import (
 
 func begun(t *testing.T) *Run {
 	t.Helper()
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestExecBatchRetriesPerElement(t *testing.T) {
 	for _, par := range []int{1, 3} {
 		var calls [3]atomic.Int32
 		var retries atomic.Int32
-		r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
+		r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
 		if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 			t.Fatal(err)
 		}

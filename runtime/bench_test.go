@@ -29,7 +29,7 @@ func BenchmarkBaseline(b *testing.B) {
 func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
-	r := Start("Bench", testSchema, 0, nil)
+	r := start(context.Background(), "Bench", testSchema, 0, nil)
 	var store testStore
 	var n stepNode = echo{}
 	p := "prep"
@@ -41,10 +41,10 @@ func BenchmarkStep(b *testing.B) {
 			return n.Exec(ctx, p)
 		})
 		if err != nil {
-			b.Fatal(r.Fail(err))
+			b.Fatal(r.Fail("Bench", "Echo", err))
 		}
 		r.Enter(PhasePost)
-		if err := r.End(act("next"), "Echo", &store); err != nil {
+		if err := r.end("next", "Echo", &store); err != nil {
 			b.Fatal(err)
 		}
 		sink = e
@@ -89,13 +89,13 @@ func benchCheckpoint(b *testing.B, c Checkpointer) {
 	}
 	b.ReportAllocs()
 	ctx := context.Background()
-	r := Start("Bench", testSchema, 0, []Option{WithCheckpoints(c)})
+	r := start(context.Background(), "Bench", testSchema, 0, []Option{WithCheckpoints(c)})
 	for b.Loop() {
 		if err := r.Begin(ctx, "Bench", "Echo"); err != nil {
 			b.Fatal(err)
 		}
 		r.Enter(PhasePost)
-		if err := r.End(act("next"), "Echo", s); err != nil {
+		if err := r.end("next", "Echo", s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,7 +44,7 @@ func steps(t *testing.T, r *Run, flow string, s *testStore, nodes ...string) {
 		if i+1 < len(nodes) {
 			next = nodes[i+1]
 		}
-		if err := r.End(act("go"), next, s); err != nil {
+		if err := r.end("go", next, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,7 +66,7 @@ func names(t *testing.T, dir string) []string {
 
 func TestEndSavesCheckpoints(t *testing.T) {
 	dir := t.TempDir()
-	r := Start("Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	s := &testStore{Query: "q", Intent: "unknown"}
 	steps(t, r, "Support", s, "A", "B", "C")
 
@@ -107,7 +107,7 @@ func TestEndSavesCheckpoints(t *testing.T) {
 // The JSON keys are a contract (SPEC §4): exactly these, in this order.
 func TestCheckpointJSONKeys(t *testing.T) {
 	dir := t.TempDir()
-	r := Start("Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "Support", &testStore{}, "A")
 	b, err := os.ReadFile(filepath.Join(dir, "step_001_A.json"))
 	if err != nil {
@@ -139,7 +139,7 @@ func TestCheckpointJSONKeys(t *testing.T) {
 // the one whose Resume continues it.
 func TestCheckpointOfSubflowStep(t *testing.T) {
 	var got []*Checkpoint
-	r := Start("Support", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
+	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
 		got = append(got, cp)
 		return nil
 	}))})
@@ -157,14 +157,14 @@ func (f saver) Save(ctx context.Context, cp *Checkpoint) error { return f(ctx, c
 func TestEndCheckpointSaveError(t *testing.T) {
 	full := errors.New("disk full")
 	var events []string
-	r := Start("Support", testSchema, 0, []Option{
+	r := start(context.Background(), "Support", testSchema, 0, []Option{
 		WithCheckpoints(saver(func(context.Context, *Checkpoint) error { return full })),
 		WithHooks(Hooks{NodeEnd: func(e NodeEvent) { events = append(events, "NodeEnd "+e.Node) }}),
 	})
 	if err := r.Begin(context.Background(), "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
-	err := r.End(act("faq"), "Answer", &testStore{})
+	err := r.end("faq", "Answer", &testStore{})
 	if !errors.Is(err, full) {
 		t.Fatalf("got %v, want it to wrap the save error", err)
 	}
@@ -177,11 +177,11 @@ func TestEndCheckpointSaveError(t *testing.T) {
 }
 
 func TestEndStoreEncodingError(t *testing.T) {
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
 	if err := r.Begin(context.Background(), "F", "A"); err != nil {
 		t.Fatal(err)
 	}
-	err := r.End(nil, "", &struct{ C chan int }{})
+	err := r.end("", "", &struct{ C chan int }{})
 	if err == nil || !strings.HasPrefix(err.Error(), "flow F: checkpoint after step 1: store: json: unsupported type") {
 		t.Errorf("got %v, want a store encoding error", err)
 	}
@@ -191,14 +191,14 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, "step ctx")
 	var got any
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(saver(func(ctx context.Context, _ *Checkpoint) error {
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(saver(func(ctx context.Context, _ *Checkpoint) error {
 		got = ctx.Value(key{})
 		return nil
 	}))})
 	if err := r.Begin(ctx, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.End(nil, "", &testStore{}); err != nil {
+	if err := r.end("", "", &testStore{}); err != nil {
 		t.Fatal(err)
 	}
 	if got != "step ctx" {
@@ -210,7 +210,7 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 // Checksum empty.
 func TestCheckpointChecksum(t *testing.T) {
 	dir := t.TempDir()
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "<&>", History: []string{"\u2028"}}, "A")
 	cp, err := LoadCheckpoint(filepath.Join(dir, "step_001_A.json"))
 	if err != nil {
@@ -269,7 +269,7 @@ func TestCheckpointFileLayout(t *testing.T) {
 // encoding.
 func TestCheckpointerGetsNoChecksum(t *testing.T) {
 	var got *Checkpoint
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
 		got = cp
 		return nil
 	}))})
@@ -283,7 +283,7 @@ func TestCheckpointerGetsNoChecksum(t *testing.T) {
 func saved(t *testing.T) (string, []byte) {
 	t.Helper()
 	dir := t.TempDir()
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "reset my password", History: []string{"hi", "<b>"}}, "A")
 	path := filepath.Join(dir, "step_001_A.json")
 	b, err := os.ReadFile(path)
@@ -376,7 +376,7 @@ func write(t *testing.T, path, data string) {
 
 func TestLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	r := Start("F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{}, "A", "B", "A", "B")
 	latest := func(wantStep int, wantNode string) {
 		t.Helper()
@@ -565,8 +565,8 @@ func TestDirConcurrentRuns(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			node := fmt.Sprintf("N%d", i)
-			own := Start("F", testSchema, 0, []Option{WithCheckpoints(Dir(filepath.Join(root, node)))})
-			both := Start("F", testSchema, 0, []Option{WithCheckpoints(shared)})
+			own := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(filepath.Join(root, node)))})
+			both := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(shared)})
 			s := &testStore{}
 			for range 5 {
 				for _, r := range []*Run{own, both} {
@@ -574,7 +574,7 @@ func TestDirConcurrentRuns(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					if err := r.End(act("go"), node, s); err != nil {
+					if err := r.end("go", node, s); err != nil {
 						t.Error(err)
 						return
 					}
@@ -610,7 +610,7 @@ func TestResumeRefuses(t *testing.T) {
 			"resume flow Support: checkpoint version 2 is newer than this runtime reads (1)", false},
 		{"step", &Checkpoint{Version: 1, Flow: "Support", Schema: testSchema, Step: -1}, "resume flow Support: checkpoint has step -1", false},
 	} {
-		r, err := Resume(tc.cp, "Support", testSchema, 0, nil)
+		r, err := resume(context.Background(), tc.cp, "Support", testSchema, 0, nil)
 		if r != nil || err == nil || err.Error() != tc.want {
 			t.Errorf("%s: got %v, %v; want %s", tc.name, r, err, tc.want)
 			continue
@@ -623,7 +623,7 @@ func TestResumeRefuses(t *testing.T) {
 			t.Errorf("%s: %v is a *NodeError", tc.name, err)
 		}
 	}
-	if _, err := Resume(&ok, "Support", testSchema, 0, nil); err != nil {
+	if _, err := resume(context.Background(), &ok, "Support", testSchema, 0, nil); err != nil {
 		t.Errorf("a matching checkpoint: %v", err)
 	}
 }
@@ -632,12 +632,12 @@ func TestResumeContinues(t *testing.T) {
 	dir := t.TempDir()
 	var log, ids []string
 	cp := &Checkpoint{Version: 1, Flow: "Support", RunID: "0123456789abcdef", Step: 7, Node: "A", Action: "go", Next: "B", Schema: testSchema}
-	r, err := Resume(cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir)), WithHooks(recorder("h", &log, &ids))})
+	r, err := resume(context.Background(), cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir)), WithHooks(recorder("h", &log, &ids))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	steps(t, r, "Support", &testStore{}, "B", "C")
-	if err := r.Finish(nil); err != nil {
+	if err := r.finish(nil); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -667,7 +667,7 @@ func TestResumeContinues(t *testing.T) {
 // not each resumption of it.
 func TestResumeMaxSteps(t *testing.T) {
 	cp := &Checkpoint{Version: 1, Flow: "Loop", RunID: "r", Step: 7, Next: "Tick", Schema: testSchema}
-	r, err := Resume(cp, "Loop", testSchema, 8, nil)
+	r, err := resume(context.Background(), cp, "Loop", testSchema, 8, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -682,7 +682,7 @@ func TestResumeMaxSteps(t *testing.T) {
 }
 
 func TestResumeWithoutRunID(t *testing.T) {
-	r, err := Resume(&Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
+	r, err := resume(context.Background(), &Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -695,7 +695,7 @@ func TestResumeWithoutRunID(t *testing.T) {
 // resumed run goes on from step 4 into the same directory.
 func TestResumeFromLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	first := Start("Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	first := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, first, "Support", &testStore{Query: "q"}, "A", "B", "A", "B")
 	if err := os.Remove(filepath.Join(dir, "step_004_B.json")); err != nil {
 		t.Fatal(err) // as if the crash came before step 4 was saved
@@ -712,7 +712,7 @@ func TestResumeFromLatestCheckpoint(t *testing.T) {
 	if s.Tries != 3 || cp.Next != "B" {
 		t.Fatalf("store %+v, next %q; want 3 tries and next B", s, cp.Next)
 	}
-	r, err := Resume(cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r, err := resume(context.Background(), cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	if err != nil {
 		t.Fatal(err)
 	}

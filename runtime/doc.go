@@ -5,7 +5,7 @@
 // optional [Hooks] and saves a [Checkpoint] after every step.
 //
 // Users pass [Option] values ([WithHooks], [WithCheckpoints],
-// [WithMaxSteps]) to a generated flow's Run or Resume method and match its
+// [WithDurability], [WithMaxSteps]) to a generated flow's Run or Resume method and match its
 // errors with errors.Is and errors.As ([NodeError], [PanicError],
 // [ErrMaxSteps], [ErrSchemaMismatch], ...). [SlogHooks] logs a run with
 // log/slog.
@@ -16,9 +16,9 @@
 // numbering steps on. [LoadCheckpoint] reads one file; [Snapshot] and
 // [Restore] save and load the store alone.
 //
-// The methods of [Run] and the functions [Start], [Resume], [Exec],
-// [Fallback], [ExecBatch] and [MissingNode], and the constant
-// [SupportPackageIsVersion2], are for generated code; users never call them.
+// [Flow], [Member], the methods of [Run], the functions [Exec], [Fallback],
+// [ExecBatch], [CheckNode] and [MissingNode], and the constant
+// [SupportPackageIsVersion3] are for generated code; users never call them.
 //
 // The runtime is generic and works on concrete types: no reflection, and no
 // allocation per step when no hooks and no checkpoints are set.

@@ -38,37 +38,35 @@ func recorder(name string, log *[]string, ids *[]string) Hooks {
 	}
 }
 
-// twoSteps runs a two-node flow the way generated code does: A retries once,
-// writes the store field intent and routes "next"; B is terminal and fails
-// in prep.
-func twoSteps(opts ...Option) (err error) {
-	ctx := context.Background()
-	r := Start("Flow", testSchema, 0, opts)
-	defer func() { err = r.Finish(err) }()
-	defer r.Recover(&err)
-	if err := r.Begin(ctx, "Flow", "A"); err != nil {
-		return err
-	}
+// twoSteps runs a two-node flow: A retries once, writes the store field
+// intent and routes "next"; B is terminal and fails in prep.
+func twoSteps(opts ...Option) error {
 	calls := 0
-	if _, err := Exec(ctx, r, Policy{Attempts: 2}, func(context.Context) (int, error) {
-		if calls++; calls == 1 {
-			return 0, errors.New("flaky")
-		}
-		return 1, nil
-	}); err != nil {
-		return r.Fail(err)
-	}
-	r.Enter(PhasePost)
-	if r.WatchesWrites() {
-		r.Write("intent", "unknown", "faq")
-	}
-	if err := r.End(act("next"), "B", nil); err != nil {
-		return err
-	}
-	if err := r.Begin(ctx, "Flow", "B"); err != nil {
-		return err
-	}
-	return r.Fail(errors.New("no input"))
+	fl := testFlow("Flow",
+		member("A", []string{"next"}, func(ctx context.Context, r *Run, s *testStore) (int, int, error) {
+			if err := r.Begin(ctx, "Flow", "A"); err != nil {
+				return 0, 0, err
+			}
+			if _, err := Exec(ctx, r, Policy{Attempts: 2}, func(context.Context) (int, error) {
+				if calls++; calls == 1 {
+					return 0, errors.New("flaky")
+				}
+				return 1, nil
+			}); err != nil {
+				return 0, 0, r.Fail("Flow", "A", err)
+			}
+			r.Enter(PhasePost)
+			s.Intent = "faq"
+			return 1, 1, nil
+		}),
+		member("B", nil, func(ctx context.Context, r *Run, s *testStore) (int, int, error) {
+			if err := r.Begin(ctx, "Flow", "B"); err != nil {
+				return 0, 0, err
+			}
+			return 0, 0, r.Fail("Flow", "B", errors.New("no input"))
+		}),
+	)
+	return fl.Run(context.Background(), &tf{}, &testStore{Intent: "unknown"}, opts)
 }
 
 func TestHooksFireInOrder(t *testing.T) {
@@ -111,11 +109,11 @@ func TestHooksPartial(t *testing.T) {
 func TestFinishReturnsErrUnchanged(t *testing.T) {
 	want := errors.New("x")
 	for _, opts := range [][]Option{nil, {WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}} {
-		r := Start("F", testSchema, 0, opts)
-		if got := r.Finish(want); got != want {
+		r := start(context.Background(), "F", testSchema, 0, opts)
+		if got := r.finish(want); got != want {
 			t.Errorf("Finish returned %v", got)
 		}
-		if got := r.Finish(nil); got != nil {
+		if got := r.finish(nil); got != nil {
 			t.Errorf("Finish(nil) returned %v", got)
 		}
 	}
@@ -123,11 +121,11 @@ func TestFinishReturnsErrUnchanged(t *testing.T) {
 
 func TestStoreWrite(t *testing.T) {
 	var got []WriteEvent
-	r := Start("F", testSchema, 0, []Option{
+	r := start(context.Background(), "F", testSchema, 0, []Option{
 		WithHooks(Hooks{NodeEnd: func(NodeEvent) {}}),
 		WithHooks(Hooks{StoreWrite: func(e WriteEvent) { got = append(got, e) }}),
 	})
-	if !r.WatchesWrites() {
+	if !r.writes {
 		t.Fatal("WatchesWrites is false with a StoreWrite hook")
 	}
 	ctx := context.Background()
@@ -158,8 +156,8 @@ func TestWatchesWritesFalse(t *testing.T) {
 		"checkpoints":    {WithCheckpoints(Dir(t.TempDir()))},
 		"nil StoreWrite": {WithHooks(Hooks{StoreWrite: nil, FlowEnd: func(FlowEvent) {}})},
 	} {
-		r := Start("F", testSchema, 0, opts)
-		if r.WatchesWrites() {
+		r := start(context.Background(), "F", testSchema, 0, opts)
+		if r.writes {
 			t.Errorf("%s: WatchesWrites is true", name)
 		}
 		r.Write("intent", 1, 2) // fires nothing, and must not fail
@@ -177,9 +175,9 @@ func TestEventsCarryRunID(t *testing.T) {
 		NodeEnd:   func(e NodeEvent) { ids[e.RunID]++ },
 	}
 	for range 2 {
-		r := Start("F", testSchema, 0, []Option{WithHooks(hooks)})
+		r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(hooks)})
 		steps(t, r, "F", &testStore{}, "A", "B")
-		if err := r.Finish(nil); err != nil {
+		if err := r.finish(nil); err != nil {
 			t.Fatal(err)
 		}
 	}

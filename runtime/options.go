@@ -11,6 +11,7 @@ type config struct {
 	cp          Checkpointer
 	maxSteps    int
 	maxStepsSet bool
+	durability  Durability
 }
 
 // WithHooks reports the run's events to h. It may be given several times:
@@ -31,6 +32,13 @@ func WithMaxSteps(n int) Option {
 // WithCheckpoints(nil) turns checkpoints off.
 func WithCheckpoints(c Checkpointer) Option {
 	return func(cf *config) { cf.cp = c }
+}
+
+// WithDurability says when the run saves its checkpoints (see
+// [Durability]); without it, DurabilitySync: before the next step begins.
+// It matters only with [WithCheckpoints].
+func WithDurability(d Durability) Option {
+	return func(c *config) { c.durability = d }
 }
 
 // Hooks receives the events of a run, in the manner of

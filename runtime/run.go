@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -13,52 +14,61 @@ import (
 	"time"
 )
 
-// Run is the state of one run of a flow. Generated code creates it with
-// [Start] or [Resume] and calls its methods around every step; users never
-// touch it.
+// Run is the state of one run of a flow. A [Flow] creates it and passes it
+// to the steps of generated code, which call its methods; users never touch
+// it.
 type Run struct {
+	// fast is the step count below which Begin only counts: max_steps for
+	// a run that nothing watches and whose context cannot be canceled, or
+	// the smallest int (never) for every other run. One comparison per step
+	// then covers max_steps, cancellation, hooks and checkpoints.
+	fast     int
+	step     int
+	phase    Phase
+	observed bool   // hooks or checkpoints are set: steps take the observed loop
+	writes   bool   // some set of hooks has StoreWrite
+	depth    int    // the subflows entered
 	flow     string // the flow given to Start: FlowStart, FlowEnd and checkpoints report it
 	schema   string // the store schema fingerprint that checkpoints record
 	id       string
-	cur      string // the flow of the current node (a subflow's, inside one)
-	node     string
-	step     int
-	maxSteps int // <= 0: no limit
-	limit    int // maxSteps, or the largest int: one comparison per step
-	phase    Phase
-	hooks    []Hooks         // empty on the zero-cost path
-	hookErr  error           // the first panic of a hook that could not fail the run at once
-	observed bool            // hooks or checkpoints are set: steps take the slow path
-	writes   bool            // some set of hooks has StoreWrite
-	cp       Checkpointer    // nil: no checkpoints
-	ctx      context.Context // the context of the current step, for cp.Save
-	start    time.Time       // set only when hooks are
+	// cur and node are the flow and node of the current step, recorded
+	// only for an observed run: a plain run names them where it fails.
+	cur, node string
+	maxSteps  int             // <= 0: no limit
+	limit     int             // maxSteps, or the largest int
+	entry     string          // the path of the member a resumed run goes on from, until it is there
+	hooks     []Hooks         // empty on the zero-cost path
+	hookErr   error           // the first panic of a hook that could not fail the run at once
+	reported  *NodeError      // the last error NodeError hooks were given, so a subflow's fires once
+	cp        Checkpointer    // nil: no checkpoints
+	ctx       context.Context // the context of the current step, for cp.Save
+	start     time.Time       // set only when hooks are
 	// began is when the current step began, as time since start: reading
 	// only the monotonic clock costs about half of time.Now. It is the end
 	// of the previous step unless a checkpoint was saved between them.
 	began time.Duration
-	path  []string   // the subflow members entered, outermost first
+	path  []string   // with checkpoints, the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
+	saves durable    // the checkpoints not saved yet, by durability
 	// config holds the options as given, applied in place.
 	config config
 }
 
-// Start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
+// start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
 // unless [WithMaxSteps] says otherwise, and fires FlowStart. schema is the
 // fingerprint of the store's fields that generated code computes; checkpoints
-// record it so that [Resume] can refuse one saved with another store.
-func Start(flow, schema string, maxSteps int, opts []Option) *Run {
-	return newRun(flow, schema, "", 0, maxSteps, opts)
+// record it so that a resume can refuse one saved with another store. ctx is
+// the run's: whether it can be canceled at all is decided here, once.
+func start(ctx context.Context, flow, schema string, maxSteps int, opts []Option) *Run {
+	return newRun(ctx, flow, schema, "", 0, maxSteps, opts)
 }
 
-// Resume begins a run of flow that continues checkpoint cp: it keeps cp's
+// resume begins a run of flow that continues checkpoint cp: it keeps cp's
 // run ID, numbers steps on from cp.Step (so max_steps counts the steps
 // before the checkpoint too) and fires FlowStart with Steps = cp.Step. It
 // fails when cp is nil, belongs to another flow, has another store schema
-// (the error wraps [ErrSchemaMismatch]) or a newer format. Generated code
-// restores the store from cp.Store and runs from cp.Next; when cp.Next is ""
-// the run had finished and there is nothing to do.
-func Resume(cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*Run, error) {
+// (the error wraps [ErrSchemaMismatch]) or a newer format.
+func resume(ctx context.Context, cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*Run, error) {
 	switch {
 	case cp == nil:
 		return nil, fmt.Errorf("resume flow %s: nil checkpoint", flow)
@@ -72,11 +82,11 @@ func Resume(cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*
 		return nil, fmt.Errorf("resume flow %s: checkpoint has step %d", flow, cp.Step)
 	}
 	// A checkpoint made by hand has no ID: the run gets a fresh one.
-	return newRun(flow, schema, cp.RunID, cp.Step, maxSteps, opts), nil
+	return newRun(ctx, flow, schema, cp.RunID, cp.Step, maxSteps, opts), nil
 }
 
-// newRun applies opts and fires FlowStart for Start and Resume.
-func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
+// newRun applies opts and fires FlowStart for start and resume.
+func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 	// The options are applied to the Run's own config: a config of its own
 	// would escape to the heap through the option funcs, an allocation more
 	// per run.
@@ -94,6 +104,7 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 	if maxSteps <= 0 {
 		r.limit = math.MaxInt
 	}
+	r.saves.mode = c.durability
 	// Merge the hook sets once, so steps only range over a ready slice.
 	for _, h := range c.hooks {
 		if h.hasAny() {
@@ -102,6 +113,10 @@ func newRun(flow, schema, id string, step, maxSteps int, opts []Option) *Run {
 		}
 	}
 	r.observed = len(r.hooks) > 0 || r.cp != nil
+	r.fast = math.MinInt
+	if !r.observed && ctx.Done() == nil {
+		r.fast = r.limit
+	}
 	// Only hooks and checkpoints read the ID: a plain run does without the
 	// random read and the allocation of making one.
 	if r.observed && r.id == "" {
@@ -141,7 +156,7 @@ func callHook[E any](name string, f func(E), ev E, cause error) (err error) {
 func (r *Run) hookFailed(err error) {
 	if r.hookErr == nil {
 		r.hookErr = err
-		r.limit = r.step // the next Begin refuses, at no cost to Begin
+		r.limit, r.fast = r.step, math.MinInt // the next Begin refuses
 	}
 }
 
@@ -155,47 +170,40 @@ func newRunID() string {
 
 // Begin starts the next step, running node of flow. It fails, before
 // counting the step, when ctx is done (the error wraps ctx.Err()) or when the
-// step would exceed max_steps (the error wraps [ErrMaxSteps]).
+// step would exceed max_steps (the error wraps [ErrMaxSteps]). For a run
+// that nothing watches and whose context cannot be canceled it only counts
+// the step, inlined into the generated step.
 func (r *Run) Begin(ctx context.Context, flow, node string) error {
+	if r.step < r.fast {
+		r.step++
+		r.phase = PhasePrep
+		return nil
+	}
+	return r.begin(ctx, flow, node)
+}
+
+// begin is Begin for every other run: apart so that Begin is small enough
+// for the compiler to inline.
+func (r *Run) begin(ctx context.Context, flow, node string) error {
 	if ctx.Err() != nil || r.step >= r.limit {
 		return r.refuse(ctx, flow)
 	}
 	r.step++
-	r.cur, r.node, r.phase = flow, node, PhasePrep
-	if r.observed {
-		return r.beginObserved(ctx)
+	r.phase = PhasePrep
+	if !r.observed {
+		return nil
 	}
-	return nil
-}
-
-// refuse is the error of a step that may not begin; apart from Begin so
-// that Begin is small enough for the compiler to inline.
-func (r *Run) refuse(ctx context.Context, flow string) error {
-	if r.hookErr != nil {
-		return r.hookErr
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
-	}
-	return &maxStepsError{flow: flow, step: r.step + 1, max: r.maxSteps}
-}
-
-// beginObserved is Begin's part for runs with hooks or checkpoints, apart so
-// that a plain step does only the few stores above.
-func (r *Run) beginObserved(ctx context.Context) error {
-	if r.cp != nil {
-		r.ctx = ctx
-	}
+	r.cur, r.node, r.ctx = flow, node, ctx
 	if len(r.hooks) == 0 {
 		return nil
 	}
 	if r.cp != nil {
 		// The previous step's checkpoint was saved after its end was
 		// timed: this step is timed from now. Without checkpoints the
-		// previous End's clock read marks the start (see End).
+		// previous end's clock read marks the start (see end).
 		r.began = time.Since(r.start)
 	}
-	ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step}
+	ev := NodeEvent{Flow: flow, RunID: r.id, Node: node, Step: r.step}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
 			if err := callHook("NodeStart", f, ev, nil); err != nil {
@@ -206,6 +214,17 @@ func (r *Run) beginObserved(ctx context.Context) error {
 	return nil
 }
 
+// refuse is the error of a step that may not begin.
+func (r *Run) refuse(ctx context.Context, flow string) error {
+	if r.hookErr != nil {
+		return r.hookErr
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
+	}
+	return &maxStepsError{flow: flow, step: r.step + 1, max: r.maxSteps}
+}
+
 // elapsed is the time since the current step began.
 func (r *Run) elapsed() time.Duration { return time.Since(r.start) - r.began }
 
@@ -213,21 +232,45 @@ func (r *Run) elapsed() time.Duration { return time.Since(r.start) - r.began }
 // failure or panic is attributed to it.
 func (r *Run) Enter(p Phase) { r.phase = p }
 
-// Fail returns err as a *NodeError of the current node and phase, and fires
-// NodeError. An err that already is a *NodeError (from a subflow) is
-// returned unchanged: it names the node that failed, and its hook has fired.
-func (r *Run) Fail(err error) error {
+// Fail returns err as a *NodeError of node of flow, at the current step and
+// phase. An err that already is a *NodeError (from a subflow) is returned
+// unchanged: it names the node that failed. The names are given here, where
+// a step fails, rather than recorded at every step.
+func (r *Run) Fail(flow, node string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if ne, ok := err.(*NodeError); ok {
 		return ne
 	}
-	ne := &NodeError{Flow: r.cur, Node: r.node, Step: r.step, Phase: r.phase, Err: err}
-	if len(r.hooks) == 0 {
-		return ne
+	return &NodeError{Flow: flow, Node: node, Step: r.step, Phase: r.phase, Err: err}
+}
+
+// BadAction fails node of flow because its Post returned action (the
+// value's String), which is not one of the node's actions.
+func (r *Run) BadAction(flow, node, action string) error {
+	r.phase = PhasePost
+	return r.Fail(flow, node, fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action))
+}
+
+// panicked is the error of a step in which node code panicked with v.
+func (r *Run) panicked(flow, node string, v any) error {
+	err := r.Fail(flow, node, &PanicError{Value: v, Stack: debug.Stack()})
+	if r.observed {
+		return r.failed(err)
 	}
-	ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Err: ne, Elapsed: r.elapsed()}
+	return err
+}
+
+// failed fires NodeError for err, the error of an observed step, once: a
+// *NodeError from a subflow passes through the flows that called it.
+func (r *Run) failed(err error) error {
+	ne, ok := err.(*NodeError)
+	if !ok || ne == r.reported || len(r.hooks) == 0 {
+		return err
+	}
+	r.reported = ne
+	ev := NodeEvent{Flow: ne.Flow, RunID: r.id, Node: ne.Node, Step: ne.Step, Err: ne, Elapsed: r.elapsed()}
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeError; f != nil {
 			if err := callHook("NodeError", f, ev, ne); err != nil {
@@ -238,39 +281,24 @@ func (r *Run) Fail(err error) error {
 	return ne
 }
 
-// BadAction fails the current node because its Post returned action (the
-// value's String), which is not one of the node's actions.
-func (r *Run) BadAction(action string) error {
-	r.phase = PhasePost
-	return r.Fail(fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action))
-}
-
-// Observed reports whether hooks or checkpoints watch the run. Generated
-// code calls End only then, so that a plain step neither converts its action
-// to an interface nor makes a call.
-func (r *Run) Observed() bool { return r.observed }
-
-// End finishes the current step, which chose action (nil for a terminal
-// node) and hands over to the node next ("" when the flow finished), and
-// fires NodeEnd. With [WithCheckpoints] it then saves a [Checkpoint] of the
-// step with store (a pointer to the store, encoded with encoding/json); a
-// failed save fails the run with the error End returns. Generated code calls
-// it only when [Run.Observed]; without hooks or checkpoints it does nothing.
+// end finishes the current step of an observed run, which chose action (""
+// for a terminal node) and hands over to the member next ("" when the run
+// finished), and fires NodeEnd. With [WithCheckpoints] it then makes the
+// step's [Checkpoint] of store (a pointer to the store, encoded with
+// encoding/json) and saves it as the run's [Durability] says; a failed save
+// fails the run with the error end returns (one step late with
+// DurabilityAsync).
 //
-// End takes no context: the Checkpointer gets the one given to the step's
-// [Run.Begin], so that a remote one sees the run's deadline, cancellation
-// and values (a trace ID, say).
-func (r *Run) End(action fmt.Stringer, next string, store any) error {
-	name := ""
-	if action != nil {
-		name = action.String()
-	}
+// The Checkpointer gets the context given to the step's Begin, so that a
+// remote one sees the run's deadline, cancellation and values (a trace ID,
+// say).
+func (r *Run) end(action, next string, store any) error {
 	if len(r.hooks) != 0 {
 		// One clock read ends this step and, when no checkpoint is saved
 		// in between, begins the next: a clock read costs as much as the
 		// rest of a hooked step.
 		now := time.Since(r.start)
-		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: name, Elapsed: now - r.began}
+		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: action, Elapsed: now - r.began}
 		r.began = now
 		if r.hookErr != nil {
 			return r.hookErr // a StoreWrite hook of this step panicked
@@ -286,21 +314,29 @@ func (r *Run) End(action fmt.Stringer, next string, store any) error {
 	if r.cp == nil {
 		return nil
 	}
-	if err := r.save(name, next, store); err != nil {
-		return fmt.Errorf("flow %s: checkpoint after step %d: %w", r.flow, r.step, err)
+	cp, err := r.checkpoint(action, next, store)
+	if err != nil {
+		return err
 	}
-	return nil
+	return r.saves.step(r.stepContext(), r.cp, cp)
 }
 
-// save builds the checkpoint of the step that just ended and saves it. It
-// is apart from End so that End stays small and free of allocations when
-// checkpoints are off.
-func (r *Run) save(action, next string, store any) error {
+// stepContext is the context of the current step, for the Checkpointer.
+func (r *Run) stepContext() context.Context {
+	if r.ctx == nil {
+		return context.Background() // no step began: nothing to speak of
+	}
+	return r.ctx
+}
+
+// checkpoint makes the checkpoint of the step that just ended, encoding the
+// store once: Save splices these bytes into the file as they are.
+func (r *Run) checkpoint(action, next string, store any) (*Checkpoint, error) {
 	data, err := json.Marshal(store)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("flow %s: checkpoint after step %d: store: %w", r.flow, r.step, err)
 	}
-	cp := &Checkpoint{
+	return &Checkpoint{
 		Version: CheckpointVersion,
 		Flow:    r.flow,
 		RunID:   r.id,
@@ -313,22 +349,8 @@ func (r *Run) save(action, next string, store any) error {
 		Store:   data,
 
 		marshaled: true,
-	}
-	ctx := r.ctx
-	if ctx == nil {
-		ctx = context.Background() // End before any Begin: no step to speak of
-	}
-	return r.cp.Save(ctx, cp)
+	}, nil
 }
-
-// EnterSubflow records that the current flow runs its subflow member name,
-// so that a checkpoint taken inside it names its next node by the path from
-// the top-level flow ("Research/Fetch"), which generated Resume follows back
-// down. ExitSubflow undoes it when the subflow returns its outcome.
-func (r *Run) EnterSubflow(name string) { r.path = append(r.path, name) }
-
-// ExitSubflow undoes the latest EnterSubflow.
-func (r *Run) ExitSubflow() { r.path = r.path[:len(r.path)-1] }
 
 // nextPath qualifies next, a member of the innermost running flow, with the
 // subflow members that lead to it.
@@ -339,12 +361,8 @@ func (r *Run) nextPath(next string) string {
 	return strings.Join(r.path, "/") + "/" + next
 }
 
-// WatchesWrites reports whether some set of hooks has StoreWrite: only then
-// does generated code copy the store before Post to report its writes.
-func (r *Run) WatchesWrites() bool { return r.writes }
-
 // Write fires StoreWrite for field (its .pico name) of the store, which the
-// current node's Post changed from old to new.
+// current step changed from old to new: the generated reportWrites calls it.
 func (r *Run) Write(field string, old, new any) {
 	if !r.writes {
 		return
@@ -361,9 +379,18 @@ func (r *Run) Write(field string, old, new any) {
 	}
 }
 
-// Finish ends the run with err (nil on success), fires FlowEnd and returns
-// err, or the error of a hook that panicked.
-func (r *Run) Finish(err error) error {
+// finish ends the run with err (nil on success): it saves the checkpoints
+// still to be saved (those of DurabilityAsync and DurabilityExit), fires
+// FlowEnd and returns err, or the error of a save or of a hook that
+// panicked.
+func (r *Run) finish(err error) error {
+	if r.cp != nil {
+		if serr := r.saves.flush(r.stepContext(), r.cp); serr != nil {
+			// The run's own error comes first; a lost checkpoint is
+			// never silent.
+			err = errors.Join(err, serr)
+		}
+	}
 	if len(r.hooks) == 0 {
 		return err
 	}
@@ -379,15 +406,6 @@ func (r *Run) Finish(err error) error {
 		}
 	}
 	return err
-}
-
-// Recover turns a panic in node code into a failure of the current node
-// whose error holds a *PanicError. It must be deferred directly, as
-// `defer r.Recover(&err)`, because recover only works there.
-func (r *Run) Recover(errp *error) {
-	if v := recover(); v != nil {
-		*errp = r.Fail(&PanicError{Value: v, Stack: debug.Stack()})
-	}
 }
 
 // retried fires the Retry hooks for a failed attempt that will be tried

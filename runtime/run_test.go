@@ -13,10 +13,10 @@ import (
 // makes none, since nothing could read it.
 func TestStartRunID(t *testing.T) {
 	watched := []Option{WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}
-	if r := Start("F", testSchema, 0, nil); r.id != "" {
+	if r := start(context.Background(), "F", testSchema, 0, nil); r.id != "" {
 		t.Errorf("a plain run made the id %q", r.id)
 	}
-	a, b := Start("F", testSchema, 0, watched), Start("F", testSchema, 0, watched)
+	a, b := start(context.Background(), "F", testSchema, 0, watched), start(context.Background(), "F", testSchema, 0, watched)
 	for _, id := range []string{a.id, b.id} {
 		if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
 			t.Errorf("run id %q: want 16 hex digits", id)
@@ -29,7 +29,7 @@ func TestStartRunID(t *testing.T) {
 
 func TestBeginMaxSteps(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Loop", testSchema, 10, nil)
+	r := start(context.Background(), "Loop", testSchema, 10, nil)
 	for i := 1; i <= 10; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -49,7 +49,7 @@ func TestBeginMaxSteps(t *testing.T) {
 
 func TestWithMaxStepsOverrides(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Loop", testSchema, 10, []Option{WithMaxSteps(2)})
+	r := start(context.Background(), "Loop", testSchema, 10, []Option{WithMaxSteps(2)})
 	for i := 1; i <= 2; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -59,7 +59,7 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 		t.Fatalf("step 3: got %v, want ErrMaxSteps", err)
 	}
 
-	r = Start("Loop", testSchema, 5, []Option{WithMaxSteps(0)})
+	r = start(context.Background(), "Loop", testSchema, 5, []Option{WithMaxSteps(0)})
 	for i := 1; i <= 100; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("WithMaxSteps(0), step %d: %v", i, err)
@@ -69,7 +69,7 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 
 func TestBeginCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := Start("X", testSchema, 0, nil)
+	r := start(ctx, "X", testSchema, 0, nil)
 	if err := r.Begin(ctx, "X", "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestBeginCanceled(t *testing.T) {
 func TestBeginChecksContextBeforeMaxSteps(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := Start("X", testSchema, 1, nil)
+	r := start(context.Background(), "X", testSchema, 1, nil)
 	r.step = 1
 	if err := r.Begin(ctx, "X", "A"); !errors.Is(err, context.Canceled) || errors.Is(err, ErrMaxSteps) {
 		t.Fatalf("got %v, want only context.Canceled", err)
@@ -95,7 +95,7 @@ func TestBeginChecksContextBeforeMaxSteps(t *testing.T) {
 
 func TestNodeErrorText(t *testing.T) {
 	boom := errors.New("boom")
-	r := Start("Support", testSchema, 0, nil)
+	r := start(context.Background(), "Support", testSchema, 0, nil)
 	ctx := context.Background()
 	for range 3 {
 		if err := r.Begin(ctx, "Support", "Classify"); err != nil {
@@ -103,7 +103,7 @@ func TestNodeErrorText(t *testing.T) {
 		}
 	}
 	_, err := Exec(ctx, r, Policy{}, func(context.Context) (int, error) { return 0, boom })
-	err = r.Fail(err)
+	err = r.Fail("Support", "Classify", err)
 	if got, want := err.Error(), "flow Support: node Classify (step 3) exec: boom"; got != want {
 		t.Errorf("error text %q, want %q", got, want)
 	}
@@ -135,14 +135,14 @@ func TestPhaseNames(t *testing.T) {
 
 func TestPhases(t *testing.T) {
 	ctx := context.Background()
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	if err := r.Begin(ctx, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
 	check := func(want Phase) {
 		t.Helper()
 		var ne *NodeError
-		if err := r.Fail(errors.New("x")); !errors.As(err, &ne) || ne.Phase != want {
+		if err := r.Fail("F", "A", errors.New("x")); !errors.As(err, &ne) || ne.Phase != want {
 			t.Errorf("phase %q, want %q", ne.Phase, want)
 		}
 	}
@@ -162,7 +162,7 @@ func TestPhases(t *testing.T) {
 func TestFailKeepsNestedNodeError(t *testing.T) {
 	ctx := context.Background()
 	var fired []string
-	r := Start("Parent", testSchema, 0, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
+	r := start(context.Background(), "Parent", testSchema, 0, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
 		fired = append(fired, e.Flow+"."+e.Node)
 	}})})
 	if err := r.Begin(ctx, "Parent", "Sub"); err != nil {
@@ -172,8 +172,8 @@ func TestFailKeepsNestedNodeError(t *testing.T) {
 	if err := r.Begin(ctx, "Child", "Inner"); err != nil {
 		t.Fatal(err)
 	}
-	inner := r.Fail(errors.New("bad"))
-	outer := r.Fail(inner)
+	inner := r.failed(r.Fail("Child", "Inner", errors.New("bad")))
+	outer := r.failed(r.Fail("Parent", "Sub", inner))
 	if outer != inner {
 		t.Errorf("Fail wrapped a *NodeError again: %v", outer)
 	}
@@ -183,19 +183,19 @@ func TestFailKeepsNestedNodeError(t *testing.T) {
 	if !reflect.DeepEqual(fired, []string{"Child.Inner"}) {
 		t.Errorf("NodeError hook fired for %v, want once for Child.Inner", fired)
 	}
-	if r.Fail(nil) != nil {
+	if r.Fail("F", "A", nil) != nil {
 		t.Error("Fail(nil) is not nil")
 	}
 }
 
 func TestBadAction(t *testing.T) {
 	ctx := context.Background()
-	r := Start("Support", testSchema, 0, nil)
+	r := start(context.Background(), "Support", testSchema, 0, nil)
 	if err := r.Begin(ctx, "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
 	r.Enter(PhasePost)
-	err := r.BadAction("ClassifyAction(9)")
+	err := r.BadAction("Support", "Classify", "ClassifyAction(9)")
 	if !errors.Is(err, ErrBadAction) {
 		t.Fatalf("got %v, want ErrBadAction", err)
 	}
@@ -241,9 +241,9 @@ type testErr struct{ s string }
 
 func (e *testErr) Error() string { return e.s }
 
-// panicky runs a node the way generated code does, with Recover deferred.
+// panicky runs a node the way a flow does, with its recover deferred.
 func panicky(r *Run, phase Phase, v any) (err error) {
-	defer r.Recover(&err)
+	defer r.recoverStep("F", "Boom", &err)
 	if err := r.Begin(context.Background(), "F", "Boom"); err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func panicky(r *Run, phase Phase, v any) (err error) {
 }
 
 func TestRecover(t *testing.T) {
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	err := panicky(r, PhasePost, "kaboom")
 	var ne *NodeError
 	if !errors.As(err, &ne) {
@@ -282,10 +282,10 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverWithoutPanic(t *testing.T) {
-	r := Start("F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil)
 	want := errors.New("plain")
 	err := func() (err error) {
-		defer r.Recover(&err)
+		defer r.recoverStep("F", "A", &err)
 		return want
 	}()
 	if err != want {
@@ -294,7 +294,7 @@ func TestRecoverWithoutPanic(t *testing.T) {
 }
 
 func TestEmptyHooksStayOffThePath(t *testing.T) {
-	r := Start("F", testSchema, 0, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
 	if len(r.hooks) != 0 {
 		t.Errorf("%d hook sets kept, want 0", len(r.hooks))
 	}
@@ -302,9 +302,3 @@ func TestEmptyHooksStayOffThePath(t *testing.T) {
 		t.Error("a run without hooks read the clock")
 	}
 }
-
-// act is an action for tests, as generated action types are: a value with
-// a String method.
-type act string
-
-func (a act) String() string { return string(a) }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -49,13 +50,13 @@ func TestSlogHooks(t *testing.T) {
 
 func TestSlogHooksSuccess(t *testing.T) {
 	var buf bytes.Buffer
-	r := Start("F", testSchema, 0, []Option{WithHooks(SlogHooks(logTo(&buf, slog.LevelInfo)))})
-	if r.WatchesWrites() {
+	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(SlogHooks(logTo(&buf, slog.LevelInfo)))})
+	if r.writes {
 		t.Error("WatchesWrites with a logger that drops Debug: the store would be copied for nothing")
 	}
 	steps(t, r, "F", &testStore{}, "A")
 	r.Write("intent", "a", "b")
-	if err := r.Finish(nil); err != nil {
+	if err := r.finish(nil); err != nil {
 		t.Fatal(err)
 	}
 	want := `level=INFO msg="flow start" flow=F run_id=ID steps=0

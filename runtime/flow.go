@@ -1,0 +1,212 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Flow describes one generated flow to the runtime: a table of its members,
+// in the order of the .pico, whose Step funcs the runtime calls in turn.
+// Generated code declares one per flow, as a package variable, and its Run
+// and Resume methods call the Flow's; users never touch it.
+//
+// The table is why the generated code of a flow grows by a constant amount
+// per member: each member is one small method and one row, and the loop
+// that drives them is here, once, rather than one function with a case per
+// member, whose compile time grows faster than the flow.
+type Flow[F, S any] struct {
+	Name     string
+	Schema   string         // the fingerprint of the store's fields, for checkpoints
+	MaxSteps int            // the flow's max_steps; <= 0: no limit
+	Members  []Member[F, S] // the first is the start
+
+	// Snapshot copies the store before a step and Report fires StoreWrite
+	// for every field that differs from the copy; they run only when some
+	// set of hooks has StoreWrite.
+	Snapshot func(s *S) *S
+	Report   func(s *S, r *Run, old *S)
+}
+
+// Member is a row of a [Flow]: one node or subflow.
+type Member[F, S any] struct {
+	Name string
+	// Check returns an error wrapping [ErrNilNode] when f's field for the
+	// member is nil (for a subflow: or one of the subflow's own).
+	Check func(f *F) error
+	// Step runs the member on the run's store: for a node one step, for a
+	// subflow its steps until it ends. It returns the index of the member
+	// to run next, or, when the flow ends, a negative number: -1 for a
+	// flow of its own, -outcome for a subflow. action is the value of the
+	// action it took (0 for a terminal node), which names it in Actions.
+	Step func(f *F, ctx context.Context, r *Run, s *S) (next, action int, err error)
+	// Actions are the names of the member's actions (a subflow's:
+	// outcomes), by value from 1.
+	Actions []string
+	Subflow bool
+}
+
+// Check returns the error of the first member of f that is nil, so that a
+// half-wired flow fails before its first step.
+func (fl *Flow[F, S]) Check(f *F) error {
+	for i := range fl.Members {
+		if err := fl.Members[i].Check(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckNested is the Check of a member that is flow fl: f, the member's
+// field in flow, must be set, and so must every member of f.
+func (fl *Flow[F, S]) CheckNested(f *F, flow, member string) error {
+	if f == nil {
+		return MissingNode(flow, member)
+	}
+	return fl.Check(f)
+}
+
+// CheckNode is the Check of a member that is a node: node, the member's
+// field in flow (an interface), must not be nil.
+func CheckNode(node any, flow, member string) error {
+	if node == nil {
+		return MissingNode(flow, member)
+	}
+	return nil
+}
+
+// Run runs flow f on s from its start member: the generated Run method.
+func (fl *Flow[F, S]) Run(ctx context.Context, f *F, s *S, opts []Option) error {
+	if err := fl.Check(f); err != nil {
+		return err
+	}
+	r := start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	_, err := fl.drive(ctx, r, f, s)
+	return r.finish(err)
+}
+
+// Resume continues a run of flow f from checkpoint cp: it restores s from
+// cp.Store and runs from the member cp.Next names (a path such as
+// "Research/Fetch" inside subflows), numbering steps on from cp.Step. When
+// cp.Next is "" the run had finished: s gets its final store and no step
+// runs. See [Checkpoint] for what is refused.
+func (fl *Flow[F, S]) Resume(ctx context.Context, f *F, s *S, cp *Checkpoint, opts []Option) error {
+	if err := fl.Check(f); err != nil {
+		return err
+	}
+	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return r.finish(fmt.Errorf("resume flow %s: store: %w", fl.Name, err))
+	}
+	if cp.Next == "" {
+		return r.finish(nil)
+	}
+	r.entry = cp.Next
+	_, err = fl.drive(ctx, r, f, s)
+	return r.finish(err)
+}
+
+// Nested runs flow f, member name of the flow that is running, as one
+// member's step of it: its steps count in the same run, and its hooks and
+// checkpoints are the run's. It returns the outcome that f ended with; the
+// calling flow routes it and ends the step.
+func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f *F, s *S, name string) (outcome int, err error) {
+	r.depth++
+	if r.cp != nil {
+		r.path = append(r.path, name)
+	}
+	outcome, err = fl.drive(ctx, r, f, s)
+	r.depth--
+	if r.cp != nil {
+		r.path = r.path[:len(r.path)-1]
+	}
+	return outcome, err
+}
+
+// drive runs the members of fl from the start, or from where a resumed run
+// stopped, until the flow ends or a step fails, and returns the outcome
+// that the last member gave. A panic in node code fails the step that was
+// running, as a *NodeError holding a *PanicError.
+func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f *F, s *S) (outcome int, err error) {
+	at := 0
+	if r.entry != "" {
+		if at, err = fl.entry(r); err != nil {
+			return 0, err
+		}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = r.panicked(fl.Name, fl.Members[at].Name, v)
+		}
+	}()
+	if r.observed {
+		return fl.driveObserved(ctx, r, f, s, &at)
+	}
+	// The loop a person would write: no hook, no checkpoint, no clock.
+	for at >= 0 {
+		if at, _, err = fl.Members[at].Step(f, ctx, r, s); err != nil {
+			return 0, err
+		}
+	}
+	return -at, nil
+}
+
+// driveObserved is drive for a run with hooks or checkpoints: it snapshots
+// the store around each step for StoreWrite, reports failures to NodeError
+// and ends each step with its action and the member that runs next. *at is
+// the member running, for drive's recover.
+func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f *F, s *S, at *int) (int, error) {
+	for {
+		m := &fl.Members[*at]
+		var old *S
+		if r.writes && !m.Subflow {
+			old = fl.Snapshot(s) // a subflow's own steps snapshot for themselves
+		}
+		next, a, err := m.Step(f, ctx, r, s)
+		if old != nil {
+			// Reported even when the step failed: its writes happened.
+			fl.Report(s, r, old)
+		}
+		if err != nil {
+			return 0, r.failed(err)
+		}
+		action := ""
+		if a > 0 {
+			action = m.Actions[a-1]
+		}
+		if next < 0 {
+			// A subflow's last step is ended by the flow that called it,
+			// which knows the member that runs next.
+			if r.depth == 0 {
+				if err := r.end(action, "", s); err != nil {
+					return 0, err
+				}
+			}
+			return -next, nil
+		}
+		if err := r.end(action, fl.Members[next].Name, s); err != nil {
+			return 0, err
+		}
+		*at = next
+	}
+}
+
+// entry takes the first member of r.entry, the path of the member a resumed
+// run goes on from, and returns its index; the rest of the path is for the
+// subflow that member is.
+func (fl *Flow[F, S]) entry(r *Run) (int, error) {
+	path := r.entry
+	head, rest, _ := strings.Cut(path, "/")
+	for i := range fl.Members {
+		if m := &fl.Members[i]; m.Name == head && (rest == "" || m.Subflow) {
+			r.entry = rest
+			return i, nil
+		}
+	}
+	r.entry = ""
+	return 0, fmt.Errorf("flow %s has no node %q to run", fl.Name, path)
+}
