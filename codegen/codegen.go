@@ -436,31 +436,30 @@ func defaultValue(fd *dsl.Field) *jen.Statement {
 }
 
 // storeWrites emits the two methods behind the StoreWrite hook: a snapshot
-// of the store taken before Post, deep enough that changes made in place to
-// a slice or map show, and a per-field comparison with it after Post. Both
+// of the store taken before a step, deep enough that changes made in place to
+// a slice or map show, and a per-field comparison with it after the step. Both
 // run only when a StoreWrite hook is set.
 func (g *gen) storeWrites() {
 	st := g.m.Store
 	self := jen.Id("s").Op("*").Id(st.Name)
-	snap := []jen.Code{jen.Id("c").Op(":=").Op("*").Id("s")}
+	snap := []jen.Code{jen.Op("*").Id("old").Op("=").Op("*").Id("s")}
 	var report []jen.Code
 	for _, fd := range st.Fields {
 		cur, old := jen.Id("s").Dot(fd.GoName), jen.Id("old").Dot(fd.GoName)
 		switch fd.Type.Kind {
 		case dsl.SliceType:
-			snap = append(snap, jen.Id("c").Dot(fd.GoName).Op("=").Qual(slicesPath, "Clone").Call(cur.Clone()))
+			snap = append(snap, old.Clone().Op("=").Qual(slicesPath, "Clone").Call(cur.Clone()))
 		case dsl.MapType:
-			snap = append(snap, jen.Id("c").Dot(fd.GoName).Op("=").Qual(mapsPath, "Clone").Call(cur.Clone()))
+			snap = append(snap, old.Clone().Op("=").Qual(mapsPath, "Clone").Call(cur.Clone()))
 		}
 		report = append(report, jen.If(changed(fd.Type, cur.Clone(), old.Clone())).Block(
 			jen.Id("r").Dot("Write").Call(jen.Lit(fd.Name), old, cur),
 		))
 	}
-	snap = append(snap, jen.Return(jen.Op("&").Id("c")))
 	g.decl([]string{
-		"snapshotForHooks copies s before a Post, cloning slices and maps so that",
-		"changes made in place show in reportWrites.",
-	}, jen.Func().Params(self).Id("snapshotForHooks").Params().Op("*").Id(st.Name).Block(snap...))
+		"snapshotForHooks copies s into old before a step, cloning slices and maps",
+		"so that changes made in place show in reportWrites.",
+	}, jen.Func().Params(self).Id("snapshotForHooks").Params(jen.Id("old").Op("*").Id(st.Name)).Block(snap...))
 	g.decl([]string{"reportWrites fires the StoreWrite hook for every field that differs from old."},
 		jen.Func().Params(self.Clone()).Id("reportWrites").Params(
 			jen.Id("r").Op("*").Qual(runtimePath, "Run"), jen.Id("old").Op("*").Id(st.Name),

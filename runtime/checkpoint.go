@@ -58,9 +58,11 @@ type Checkpoint struct {
 }
 
 // Checkpointer saves the checkpoint of every step of a run that has
-// [WithCheckpoints]. One run calls Save from one goroutine at a time, after
-// each step and before the next begins; ctx is the context of that step. An
-// error fails the run. cp.Checksum is empty: it belongs to an encoding, and
+// [WithCheckpoints]. One run never calls Save twice at once: with
+// [DurabilitySync] after each step and before the next begins, with
+// [DurabilityAsync] on a goroutine of its own while the next step runs,
+// with [DurabilityExit] once, when the run stops. ctx is the context of the
+// step. An error fails the run. cp.Checksum is empty: it belongs to an encoding, and
 // [Dir] sets it as it encodes the file.
 type Checkpointer interface {
 	Save(ctx context.Context, cp *Checkpoint) error

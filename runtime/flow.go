@@ -22,10 +22,10 @@ type Flow[F, S any] struct {
 	MaxSteps int            // the flow's max_steps; <= 0: no limit
 	Members  []Member[F, S] // the first is the start
 
-	// Snapshot copies the store before a step and Report fires StoreWrite
-	// for every field that differs from the copy; they run only when some
-	// set of hooks has StoreWrite.
-	Snapshot func(s *S) *S
+	// Snapshot copies the store s into old before a step, and Report fires
+	// StoreWrite for every field that differs from old after it; they run
+	// only when some set of hooks has StoreWrite.
+	Snapshot func(s, old *S)
 	Report   func(s *S, r *Run, old *S)
 }
 
@@ -160,16 +160,18 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f *F, s *S) (outcome in
 // and ends each step with its action and the member that runs next. *at is
 // the member running, for drive's recover.
 func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f *F, s *S, at *int) (int, error) {
+	var old S // reused by every step: a snapshot costs no allocation of its own
 	for {
 		m := &fl.Members[*at]
-		var old *S
-		if r.writes && !m.Subflow {
-			old = fl.Snapshot(s) // a subflow's own steps snapshot for themselves
+		// A subflow's own steps snapshot for themselves.
+		watch := r.writes && !m.Subflow
+		if watch {
+			fl.Snapshot(s, &old)
 		}
 		next, a, err := m.Step(f, ctx, r, s)
-		if old != nil {
+		if watch {
 			// Reported even when the step failed: its writes happened.
-			fl.Report(s, r, old)
+			fl.Report(s, r, &old)
 		}
 		if err != nil {
 			return 0, r.failed(err)

@@ -31,10 +31,9 @@ func member(name string, actions []string, step stepFunc) Member[tf, testStore] 
 func testFlow(name string, members ...Member[tf, testStore]) *Flow[tf, testStore] {
 	return &Flow[tf, testStore]{
 		Name: name, Schema: testSchema, Members: members,
-		Snapshot: func(s *testStore) *testStore {
-			c := *s
-			c.History = slices.Clone(s.History)
-			return &c
+		Snapshot: func(s, old *testStore) {
+			*old = *s
+			old.History = slices.Clone(s.History)
 		},
 		Report: func(s *testStore, r *Run, old *testStore) {
 			if s.Intent != old.Intent {

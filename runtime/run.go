@@ -27,6 +27,9 @@ type Run struct {
 	phase    Phase
 	observed bool   // hooks or checkpoints are set: steps take the observed loop
 	writes   bool   // some set of hooks has StoreWrite
+	starts   bool   // some set of hooks has NodeStart
+	ends     bool   // some set of hooks has NodeEnd
+	timed    bool   // some set of hooks has NodeEnd or NodeError: steps read the clock
 	depth    int    // the subflows entered
 	flow     string // the flow given to Start: FlowStart, FlowEnd and checkpoints report it
 	schema   string // the store schema fingerprint that checkpoints record
@@ -110,6 +113,9 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, op
 		if h.hasAny() {
 			r.hooks = append(r.hooks, h)
 			r.writes = r.writes || h.StoreWrite != nil
+			r.starts = r.starts || h.NodeStart != nil
+			r.ends = r.ends || h.NodeEnd != nil
+			r.timed = r.timed || h.NodeEnd != nil || h.NodeError != nil
 		}
 	}
 	r.observed = len(r.hooks) > 0 || r.cp != nil
@@ -194,14 +200,14 @@ func (r *Run) begin(ctx context.Context, flow, node string) error {
 		return nil
 	}
 	r.cur, r.node, r.ctx = flow, node, ctx
-	if len(r.hooks) == 0 {
-		return nil
-	}
-	if r.cp != nil {
+	if r.timed && r.cp != nil {
 		// The previous step's checkpoint was saved after its end was
 		// timed: this step is timed from now. Without checkpoints the
 		// previous end's clock read marks the start (see end).
 		r.began = time.Since(r.start)
+	}
+	if !r.starts {
+		return nil
 	}
 	ev := NodeEvent{Flow: flow, RunID: r.id, Node: node, Step: r.step}
 	for i := range r.hooks {
@@ -293,16 +299,19 @@ func (r *Run) failed(err error) error {
 // remote one sees the run's deadline, cancellation and values (a trace ID,
 // say).
 func (r *Run) end(action, next string, store any) error {
-	if len(r.hooks) != 0 {
+	if r.hookErr != nil {
+		return r.hookErr // a StoreWrite hook of this step panicked
+	}
+	var elapsed time.Duration
+	if r.timed {
 		// One clock read ends this step and, when no checkpoint is saved
 		// in between, begins the next: a clock read costs as much as the
 		// rest of a hooked step.
 		now := time.Since(r.start)
-		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: action, Elapsed: now - r.began}
-		r.began = now
-		if r.hookErr != nil {
-			return r.hookErr // a StoreWrite hook of this step panicked
-		}
+		elapsed, r.began = now-r.began, now
+	}
+	if r.ends {
+		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: action, Elapsed: elapsed}
 		for i := range r.hooks {
 			if f := r.hooks[i].NodeEnd; f != nil {
 				if err := callHook("NodeEnd", f, ev, nil); err != nil {

@@ -72,12 +72,11 @@ func NewInquiry() *Inquiry {
 
 //line agent.pico.go:000074:1
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Inquiry) snapshotForHooks() *Inquiry {
-	c := *s
-	c.Notes = slices.Clone(s.Notes)
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Inquiry) snapshotForHooks(old *Inquiry) {
+	*old = *s
+	old.Notes = slices.Clone(s.Notes)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

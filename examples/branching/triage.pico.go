@@ -47,11 +47,10 @@ func NewTicket() *Ticket {
 
 //line triage.pico.go:000049:1
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Ticket) snapshotForHooks() *Ticket {
-	c := *s
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Ticket) snapshotForHooks(old *Ticket) {
+	*old = *s
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -40,11 +40,10 @@ func NewGreeting() *Greeting {
 
 //line hello.pico.go:000042:1
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Greeting) snapshotForHooks() *Greeting {
-	c := *s
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Greeting) snapshotForHooks(old *Greeting) {
+	*old = *s
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -52,13 +52,12 @@ func NewCorpus() *Corpus {
 	return &Corpus{}
 }
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Corpus) snapshotForHooks() *Corpus {
-	c := *s
-	c.Files = slices.Clone(s.Files)
-	c.Summaries = slices.Clone(s.Summaries)
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Corpus) snapshotForHooks(old *Corpus) {
+	*old = *s
+	old.Files = slices.Clone(s.Files)
+	old.Summaries = slices.Clone(s.Summaries)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -56,12 +56,11 @@ func NewJob() *Job {
 
 //line resume.pico.go:000058:1
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Job) snapshotForHooks() *Job {
-	c := *s
-	c.Lengths = slices.Clone(s.Lengths)
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Job) snapshotForHooks(old *Job) {
+	*old = *s
+	old.Lengths = slices.Clone(s.Lengths)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -62,13 +62,12 @@ func NewTicket() *Ticket {
 
 //line support.pico.go:000064:1
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Ticket) snapshotForHooks() *Ticket {
-	c := *s
-	c.URLs = slices.Clone(s.URLs)
-	c.Pages = slices.Clone(s.Pages)
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Ticket) snapshotForHooks(old *Ticket) {
+	*old = *s
+	old.URLs = slices.Clone(s.URLs)
+	old.Pages = slices.Clone(s.Pages)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -278,9 +278,9 @@ func TestCheckBroken(t *testing.T) {
 		}
 	})
 	t.Run("vet", func(t *testing.T) {
-		m, out := broken(t, "qualified", "\tc := *s\n", "\tc := *s\n\tc = c\n")
+		m, out := broken(t, "qualified", "\t*old = *s\n", "\t*old = *s\n\told = old\n")
 		err := Check(m, "x.pico.go", out)
-		if err == nil || !strings.Contains(err.Error(), ": vet assign: self-assignment of c") {
+		if err == nil || !strings.Contains(err.Error(), ": vet assign: self-assignment of old") {
 			t.Errorf("got %v, want an assign finding", err)
 		}
 	})

@@ -2,8 +2,13 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
 )
@@ -71,8 +76,13 @@ func TestHandWrittenMatchesGenerated(t *testing.T) {
 	}
 }
 
-// bench runs run b.N times and reports the cost per step.
-func bench(b *testing.B, run func(*Counter) error) {
+// The benchmarks come in groups whose variants do the same work, to be
+// compared as ratios within one run (see the compare command beside this
+// file, which runs the groups in interleaved rounds): each reports ns/step.
+
+// bench runs run b.N times and reports the cost per step of a run of
+// steps steps.
+func bench(b *testing.B, steps int, run func(*Counter) error) {
 	b.ReportAllocs()
 	s := &Counter{}
 	for b.Loop() {
@@ -81,49 +91,185 @@ func bench(b *testing.B, run func(*Counter) error) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*rounds), "ns/step")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(steps), "ns/step")
 }
 
-func BenchmarkHandWritten(b *testing.B) {
-	f, ctx := newFlow(), context.Background()
-	bench(b, func(s *Counter) error { return handWritten(ctx, f, s) })
+// BenchmarkStep: a plain step, generated against hand-written, with a
+// context that can never be canceled and with one that can.
+func BenchmarkStep(b *testing.B) {
+	canceled, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{{"background", context.Background()}, {"cancellable", canceled}} {
+		f, ctx := newFlow(), c.ctx
+		b.Run(c.name+"/hand-written", func(b *testing.B) {
+			bench(b, 2*rounds, func(s *Counter) error { return handWritten(ctx, f, s) })
+		})
+		b.Run(c.name+"/generated", func(b *testing.B) {
+			bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
+		})
+	}
 }
 
-func BenchmarkGenerated(b *testing.B) {
-	f, ctx := newFlow(), context.Background()
-	bench(b, func(s *Counter) error { return f.Run(ctx, s) })
-}
-
-// The JSON pair gives Tick's Exec a little real work, to show the runtime's
-// cost beside the least a node does.
-func BenchmarkHandWrittenJSON(b *testing.B) {
+// BenchmarkStepJSON gives Tick's Exec a little real work, to show the
+// runtime's cost beside the least a node does.
+func BenchmarkStepJSON(b *testing.B) {
 	f, ctx := &Count{Tick: tick{encode: true}, Check: check{limit: rounds}}, context.Background()
-	bench(b, func(s *Counter) error { return handWritten(ctx, f, s) })
+	b.Run("hand-written", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { return handWritten(ctx, f, s) })
+	})
+	b.Run("generated", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
+	})
 }
 
-func BenchmarkGeneratedJSON(b *testing.B) {
-	f, ctx := &Count{Tick: tick{encode: true}, Check: check{limit: rounds}}, context.Background()
-	bench(b, func(s *Counter) error { return f.Run(ctx, s) })
-}
+var sinceSink time.Duration
 
-func BenchmarkGeneratedNodeHooks(b *testing.B) {
+// BenchmarkHooks: what NodeStart and NodeEnd hooks add to a step, beside
+// one time.Since (the least a hook that times steps must do).
+func BenchmarkHooks(b *testing.B) {
 	f, ctx := newFlow(), context.Background()
+	b.Run("time.Since", func(b *testing.B) {
+		t0 := time.Now()
+		b.ReportAllocs()
+		for b.Loop() {
+			sinceSink += time.Since(t0)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/step")
+	})
+	b.Run("plain", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
+	})
 	steps := 0
 	hooks := runtime.WithHooks(runtime.Hooks{
 		NodeStart: func(runtime.NodeEvent) { steps++ },
 		NodeEnd:   func(runtime.NodeEvent) { steps++ },
 	})
-	bench(b, func(s *Counter) error { return f.Run(ctx, s, hooks) })
+	b.Run("NodeStart+NodeEnd", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s, hooks) })
+	})
 }
 
-// BenchmarkCheckpoint10KB saves a checkpoint after every step of a run whose
-// store holds 10 KB, to a directory on disk.
-func BenchmarkCheckpoint10KB(b *testing.B) {
-	f, ctx := newFlow(), context.Background()
-	dir := b.TempDir()
-	payload := strings.Repeat("x", 10<<10)
-	bench(b, func(s *Counter) error {
-		s.Payload = payload
-		return f.Run(ctx, s, runtime.WithCheckpoints(runtime.Dir(dir)))
+// BenchmarkStoreWrite: a StoreWrite hook on steps that change nothing,
+// beside the same steps unwatched.
+func BenchmarkStoreWrite(b *testing.B) {
+	n := 0
+	f, ctx := &Watch{Look: look{n: &n, limit: 2 * rounds}}, context.Background()
+	writes := 0
+	hook := runtime.WithHooks(runtime.Hooks{StoreWrite: func(runtime.WriteEvent) { writes++ }})
+	b.Run("plain", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { n = 0; return f.Run(ctx, s) })
 	})
+	b.Run("StoreWrite", func(b *testing.B) {
+		bench(b, 2*rounds, func(s *Counter) error { n = 0; return f.Run(ctx, s, hook) })
+	})
+	if writes != 0 {
+		b.Fatalf("%d writes reported on steps that write nothing", writes)
+	}
+}
+
+// storeSizes are the payloads of the checkpoint benchmarks.
+var storeSizes = []struct {
+	name string
+	n    int
+}{{"10KB", 10 << 10}, {"1MB", 1 << 20}}
+
+// checkpointSteps is the length of a checkpointed run: short, since each
+// step writes a file.
+const checkpointSteps = 20
+
+// BenchmarkCheckpoint: a checkpoint after every step, on disk, beside
+// writing the same bytes durably by hand: a temporary file written and
+// synced, renamed into place, the directory synced.
+func BenchmarkCheckpoint(b *testing.B) {
+	for _, size := range storeSizes {
+		payload := strings.Repeat("x", size.n)
+		data, err := json.Marshal(&Counter{Count: 1, Payload: payload})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(size.name+"/raw", func(b *testing.B) {
+			dir := b.TempDir()
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range checkpointSteps {
+					if err := durableWrite(dir, fmt.Sprintf("step_%03d.json", i), data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/checkpointSteps, "ns/step")
+		})
+		b.Run(size.name+"/checkpoint", func(b *testing.B) {
+			f, ctx := &Count{Tick: tick{}, Check: check{limit: checkpointSteps / 2}}, context.Background()
+			dir := b.TempDir()
+			bench(b, checkpointSteps, func(s *Counter) error {
+				s.Payload = payload
+				return f.Run(ctx, s, runtime.WithCheckpoints(runtime.Dir(dir)))
+			})
+		})
+	}
+}
+
+// durableWrite writes data to dir/name as a checkpoint must be written.
+func durableWrite(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// durabilityWork is what each Tick's Exec waits, as a call to a model
+// would: long enough for a save to hide behind it.
+const durabilityWork = 5 * time.Millisecond
+
+// BenchmarkDurability: steps that wait durabilityWork each, without
+// checkpoints and with each durability mode. What a mode adds to a step is
+// its ns/step less that of "none".
+func BenchmarkDurability(b *testing.B) {
+	for _, size := range storeSizes {
+		payload := strings.Repeat("x", size.n)
+		f, ctx := &Count{Tick: tick{work: durabilityWork}, Check: check{limit: checkpointSteps / 2}}, context.Background()
+		for _, mode := range []struct {
+			name string
+			opts []runtime.Option
+		}{
+			{"none", nil},
+			{"sync", []runtime.Option{runtime.WithDurability(runtime.DurabilitySync)}},
+			{"async", []runtime.Option{runtime.WithDurability(runtime.DurabilityAsync)}},
+			{"exit", []runtime.Option{runtime.WithDurability(runtime.DurabilityExit)}},
+		} {
+			b.Run(size.name+"/"+mode.name, func(b *testing.B) {
+				dir := b.TempDir()
+				opts := mode.opts
+				if mode.name != "none" {
+					opts = append(opts, runtime.WithCheckpoints(runtime.Dir(dir)))
+				}
+				bench(b, checkpointSteps, func(s *Counter) error {
+					s.Payload = payload
+					return f.Run(ctx, s, opts...)
+				})
+			})
+		}
+	}
 }

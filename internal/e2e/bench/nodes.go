@@ -6,15 +6,23 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // tick adds one; with encode set, its Exec also encodes a small JSON
-// message, a stand-in for the least work a real node does.
-type tick struct{ encode bool }
+// message, a stand-in for the least work a real node does, and with work
+// set it sleeps that long, as a node waiting on a model would.
+type tick struct {
+	encode bool
+	work   time.Duration
+}
 
 func (tick) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
 
 func (t tick) Exec(_ context.Context, n int) (int, error) {
+	if t.work > 0 {
+		time.Sleep(t.work)
+	}
 	if t.encode {
 		msg := struct {
 			Role    string `json:"role"`
@@ -42,4 +50,19 @@ func (c check) Post(_ context.Context, _ *Counter, n int) (CheckAction, error) {
 		return CheckMore, nil
 	}
 	return CheckDone, nil
+}
+
+// look counts its own steps, in n, and stops at limit; it never writes the
+// store.
+type look struct {
+	n     *int
+	limit int
+}
+
+func (l look) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
+func (l look) Post(_ context.Context, _ *Counter, _ int) (LookAction, error) {
+	if *l.n++; *l.n < l.limit {
+		return LookAgain, nil
+	}
+	return LookDone, nil
 }

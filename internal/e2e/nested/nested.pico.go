@@ -40,11 +40,10 @@ func NewCalc() *Calc {
 	return &Calc{}
 }
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Calc) snapshotForHooks() *Calc {
-	c := *s
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Calc) snapshotForHooks(old *Calc) {
+	*old = *s
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

@@ -51,15 +51,14 @@ func NewJob() *Job {
 	return &Job{}
 }
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Job) snapshotForHooks() *Job {
-	c := *s
-	c.Numbers = slices.Clone(s.Numbers)
-	c.Sums = slices.Clone(s.Sums)
-	c.Items = slices.Clone(s.Items)
-	c.Outputs = slices.Clone(s.Outputs)
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Job) snapshotForHooks(old *Job) {
+	*old = *s
+	old.Numbers = slices.Clone(s.Numbers)
+	old.Sums = slices.Clone(s.Sums)
+	old.Items = slices.Clone(s.Items)
+	old.Outputs = slices.Clone(s.Outputs)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.

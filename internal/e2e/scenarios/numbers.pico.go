@@ -45,11 +45,10 @@ func NewNumbers() *Numbers {
 	return &Numbers{}
 }
 
-// snapshotForHooks copies s before a Post, cloning slices and maps so that
-// changes made in place show in reportWrites.
-func (s *Numbers) snapshotForHooks() *Numbers {
-	c := *s
-	return &c
+// snapshotForHooks copies s into old before a step, cloning slices and maps
+// so that changes made in place show in reportWrites.
+func (s *Numbers) snapshotForHooks(old *Numbers) {
+	*old = *s
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.
