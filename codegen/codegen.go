@@ -530,7 +530,7 @@ func canonical(t *dsl.Type) string {
 func (g *gen) actionType(name, of string, actions []*dsl.Action) {
 	g.decl([]string{fmt.Sprintf("%s is an outcome of %s.", name, of)}, jen.Type().Id(name).Int())
 
-	var defs, cases, guard []jen.Code
+	var defs, cases []jen.Code
 	for i, a := range actions {
 		if i == 0 {
 			defs = append(defs, jen.Id(a.GoName).Id(name).Op("=").Iota().Op("+").Lit(1))
@@ -538,7 +538,6 @@ func (g *gen) actionType(name, of string, actions []*dsl.Action) {
 			defs = append(defs, jen.Id(a.GoName))
 		}
 		cases = append(cases, jen.Case(jen.Id(a.GoName)).Block(jen.Return(jen.Lit(a.Name))))
-		guard = append(guard, jen.Id("_").Op("=").Id("x").Index(jen.Id(a.GoName).Op("-").Lit(i+1)))
 	}
 	g.decl([]string{fmt.Sprintf("The outcomes of %s, in the order of %s.", of, g.src)}, jen.Const().Defs(defs...))
 
@@ -547,13 +546,6 @@ func (g *gen) actionType(name, of string, actions []*dsl.Action) {
 			jen.Switch(jen.Id("a")).Block(cases...),
 			jen.Return(jen.Lit(name+"(").Op("+").Qual(strconvPath, "Itoa").Call(jen.Int().Call(jen.Id("a"))).Op("+").Lit(")")),
 		))
-
-	body := []jen.Code{
-		jen.Comment("// An \"invalid array index\" compiler error here means that the constants"),
-		jen.Comment("// above changed since picoflow generated this file: generate it again."),
-		jen.Var().Id("x").Index(jen.Lit(1)).Struct(),
-	}
-	g.decl(nil, jen.Func().Id("_").Params().Block(append(body, guard...)...))
 }
 
 // nodeInterface emits the interface that implements a node: one method per

@@ -208,7 +208,7 @@ func TestImportNamedLikeOwnPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := string(src)
-	for _, want := range []string{"\truntime1 \"runtime\"\n", "\t\"github.com/digital-duck/picoflow-go/runtime\"\n", "runtime1.MemStats", "runtime.Flow[Support, Ticket]{"} {
+	for _, want := range []string{"\truntime1 \"runtime\"\n", "\t\"github.com/digital-duck/picoflow-go/runtime\"\n", "runtime1.MemStats", "runtime.Flow[*Support, Ticket]{"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -11,7 +11,10 @@ import (
 
 // flow emits the struct of a flow and its Run, check and run methods.
 func (g *gen) flow(fl *dsl.Flow) {
-	var fields []jen.Code
+	// A flow is not comparable: nothing compares flows, and the equality
+	// function the compiler would make for one costs a large flow's build
+	// seconds.
+	fields := []jen.Code{jen.Id("_").Index(jen.Lit(0)).Func().Params().Comment("not comparable"), jen.Line()}
 	for _, m := range fl.Members {
 		fields = append(fields, jen.Id(m.Name()).Add(memberType(m)))
 	}
@@ -39,17 +42,30 @@ func (g *gen) flow(fl *dsl.Flow) {
 // struct: a member added to the .pico breaks every call that does not pass
 // it, at compile time, where a struct literal would leave the field nil.
 func (g *gen) constructor(fl *dsl.Flow) {
-	var params, values []jen.Code
-	for _, m := range fl.Members {
+	var params, values, inMemory []jen.Code
+	for i, m := range fl.Members {
 		params = append(params, jen.Id(m.Param).Add(memberType(m)))
 		values = append(values, field(m.Name(), jen.Id(m.Param)))
+		if len(fl.Members) > manyMembers {
+			if i == 0 {
+				inMemory = append(inMemory,
+					jen.Comment("Each parameter's address is taken so that the compiler keeps them in"),
+					jen.Comment("memory: holding this many in registers would cost it time and memory"),
+					jen.Comment("that grow with the square of their number."))
+			}
+			inMemory = append(inMemory, jen.Id("_").Op("=").Op("&").Id(m.Param))
+		}
 	}
+	body := append(inMemory, jen.Return(jen.Op("&").Id(fl.Name).Custom(multi, values...)))
 	g.decl([]string{
 		fmt.Sprintf("%s returns flow %s with its members, in the order of its fields.", fl.Constructor, fl.Name),
-	}, jen.Func().Id(fl.Constructor).Params(params...).Op("*").Id(fl.Name).Block(
-		jen.Return(jen.Op("&").Id(fl.Name).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, values...)),
-	))
+	}, jen.Func().Id(fl.Constructor).Params(params...).Op("*").Id(fl.Name).Block(body...))
 }
+
+// manyMembers is the number of members above which a flow's constructor
+// keeps its parameters in memory (see constructor). Below it the compiler's
+// cost is small, and the constructor reads as one would write it.
+const manyMembers = 64
 
 // memberType is the type of a member's field in its flow's struct.
 func memberType(m *dsl.Member) *jen.Statement {
@@ -122,7 +138,7 @@ func (g *gen) runMethod(fl *dsl.Flow) {
 // check of its field, its step method and the names of its actions. The
 // runtime's loop over it replaces a generated loop with a case per member.
 func (g *gen) table(fl *dsl.Flow) {
-	flowType := []jen.Code{jen.Id(fl.Name), jen.Id(g.m.Store.Name)}
+	flowType := []jen.Code{jen.Op("*").Id(fl.Name), jen.Id(g.m.Store.Name)}
 	var rows []jen.Code
 	for _, m := range fl.Members {
 		fieldOf := jen.Id("f").Dot(m.Name())
@@ -359,7 +375,7 @@ func (st *step) route(a, value jen.Code) []jen.Code {
 	}
 	return []jen.Code{
 		jen.Switch(a).Block(cases...),
-		jen.Return(jen.Lit(0), jen.Lit(0), jen.Id("r").Dot("BadAction").Call(jen.Lit(st.fl.Name), jen.Lit(st.m.Name()), jen.Add(a).Dot("String").Call())),
+		jen.Return(jen.Lit(0), jen.Lit(0), jen.Id("r").Dot("BadAction").Call(jen.Lit(st.fl.Name), jen.Lit(st.m.Name()), a)),
 	}
 }
 

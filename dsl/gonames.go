@@ -23,7 +23,7 @@ var GeneratedLocals = []string{
 	// parameters
 	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
 	// locals
-	"f", "n", "p", "e", "a", "o", "x",
+	"f", "n", "p", "e", "a", "o",
 }
 
 // GeneratedImports are the packages that generated code imports for itself,

@@ -55,7 +55,7 @@ func TestDurabilityModesSaveTheSame(t *testing.T) {
 }
 
 // failingAt is counter("C", n) whose member N<k> fails in its Post.
-func failingAt(n, k int) *Flow[tf, testStore] {
+func failingAt(n, k int) *Flow[*tf, testStore] {
 	fl := counter("C", n)
 	node := fmt.Sprintf("N%d", k)
 	fl.Members[k-1].Step = func(_ *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {

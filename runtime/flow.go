@@ -8,7 +8,10 @@ import (
 )
 
 // Flow describes one generated flow to the runtime: a table of its members,
-// in the order of the .pico, whose Step funcs the runtime calls in turn.
+// in the order of the .pico, whose Step funcs the runtime calls in turn. F
+// is a pointer to the flow's struct, S the store's struct: with a pointer
+// for F, every flow shares one instance of the runtime's generic code,
+// whatever its members.
 // Generated code declares one per flow, as a package variable, and its Run
 // and Resume methods call the Flow's; users never touch it.
 //
@@ -16,7 +19,7 @@ import (
 // per member: each member is one small method and one row, and the loop
 // that drives them is here, once, rather than one function with a case per
 // member, whose compile time grows faster than the flow.
-type Flow[F, S any] struct {
+type Flow[F comparable, S any] struct {
 	Name     string
 	Schema   string         // the fingerprint of the store's fields, for checkpoints
 	MaxSteps int            // the flow's max_steps; <= 0: no limit
@@ -30,17 +33,17 @@ type Flow[F, S any] struct {
 }
 
 // Member is a row of a [Flow]: one node or subflow.
-type Member[F, S any] struct {
+type Member[F comparable, S any] struct {
 	Name string
 	// Check returns an error wrapping [ErrNilNode] when f's field for the
 	// member is nil (for a subflow: or one of the subflow's own).
-	Check func(f *F) error
+	Check func(f F) error
 	// Step runs the member on the run's store: for a node one step, for a
 	// subflow its steps until it ends. It returns the index of the member
 	// to run next, or, when the flow ends, a negative number: -1 for a
 	// flow of its own, -outcome for a subflow. action is the value of the
 	// action it took (0 for a terminal node), which names it in Actions.
-	Step func(f *F, ctx context.Context, r *Run, s *S) (next, action int, err error)
+	Step func(f F, ctx context.Context, r *Run, s *S) (next, action int, err error)
 	// Actions are the names of the member's actions (a subflow's:
 	// outcomes), by value from 1.
 	Actions []string
@@ -49,7 +52,7 @@ type Member[F, S any] struct {
 
 // Check returns the error of the first member of f that is nil, so that a
 // half-wired flow fails before its first step.
-func (fl *Flow[F, S]) Check(f *F) error {
+func (fl *Flow[F, S]) Check(f F) error {
 	for i := range fl.Members {
 		if err := fl.Members[i].Check(f); err != nil {
 			return err
@@ -60,8 +63,9 @@ func (fl *Flow[F, S]) Check(f *F) error {
 
 // CheckNested is the Check of a member that is flow fl: f, the member's
 // field in flow, must be set, and so must every member of f.
-func (fl *Flow[F, S]) CheckNested(f *F, flow, member string) error {
-	if f == nil {
+func (fl *Flow[F, S]) CheckNested(f F, flow, member string) error {
+	var unset F
+	if f == unset {
 		return MissingNode(flow, member)
 	}
 	return fl.Check(f)
@@ -77,7 +81,7 @@ func CheckNode(node any, flow, member string) error {
 }
 
 // Run runs flow f on s from its start member: the generated Run method.
-func (fl *Flow[F, S]) Run(ctx context.Context, f *F, s *S, opts []Option) error {
+func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 	if err := fl.Check(f); err != nil {
 		return err
 	}
@@ -91,7 +95,7 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f *F, s *S, opts []Option) error 
 // "Research/Fetch" inside subflows), numbering steps on from cp.Step. When
 // cp.Next is "" the run had finished: s gets its final store and no step
 // runs. See [Checkpoint] for what is refused.
-func (fl *Flow[F, S]) Resume(ctx context.Context, f *F, s *S, cp *Checkpoint, opts []Option) error {
+func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opts []Option) error {
 	if err := fl.Check(f); err != nil {
 		return err
 	}
@@ -114,7 +118,7 @@ func (fl *Flow[F, S]) Resume(ctx context.Context, f *F, s *S, cp *Checkpoint, op
 // member's step of it: its steps count in the same run, and its hooks and
 // checkpoints are the run's. It returns the outcome that f ended with; the
 // calling flow routes it and ends the step.
-func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f *F, s *S, name string) (outcome int, err error) {
+func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f F, s *S, name string) (outcome int, err error) {
 	r.depth++
 	if r.cp != nil {
 		r.path = append(r.path, name)
@@ -131,7 +135,7 @@ func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f *F, s *S, name strin
 // stopped, until the flow ends or a step fails, and returns the outcome
 // that the last member gave. A panic in node code fails the step that was
 // running, as a *NodeError holding a *PanicError.
-func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f *F, s *S) (outcome int, err error) {
+func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int, err error) {
 	at := 0
 	if r.entry != "" {
 		if at, err = fl.entry(r); err != nil {
@@ -159,7 +163,7 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f *F, s *S) (outcome in
 // the store around each step for StoreWrite, reports failures to NodeError
 // and ends each step with its action and the member that runs next. *at is
 // the member running, for drive's recover.
-func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f *F, s *S, at *int) (int, error) {
+func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *int) (int, error) {
 	var old S // reused by every step: a snapshot costs no allocation of its own
 	for {
 		m := &fl.Members[*at]

@@ -18,8 +18,8 @@ type tf struct{}
 type stepFunc = func(ctx context.Context, r *Run, s *testStore) (next, action int, err error)
 
 // member is a row of a test flow.
-func member(name string, actions []string, step stepFunc) Member[tf, testStore] {
-	return Member[tf, testStore]{
+func member(name string, actions []string, step stepFunc) Member[*tf, testStore] {
+	return Member[*tf, testStore]{
 		Name:    name,
 		Actions: actions,
 		Check:   func(*tf) error { return nil },
@@ -28,8 +28,8 @@ func member(name string, actions []string, step stepFunc) Member[tf, testStore] 
 }
 
 // testFlow is a flow of members, starting at the first, on testStore.
-func testFlow(name string, members ...Member[tf, testStore]) *Flow[tf, testStore] {
-	return &Flow[tf, testStore]{
+func testFlow(name string, members ...Member[*tf, testStore]) *Flow[*tf, testStore] {
+	return &Flow[*tf, testStore]{
 		Name: name, Schema: testSchema, Members: members,
 		Snapshot: func(s, old *testStore) {
 			*old = *s
@@ -59,8 +59,8 @@ func (r *Run) recoverStep(flow, node string, errp *error) {
 
 // counter is a flow of n members that each count a try and hand over to
 // the next; the last ends the flow.
-func counter(name string, n int) *Flow[tf, testStore] {
-	var ms []Member[tf, testStore]
+func counter(name string, n int) *Flow[*tf, testStore] {
+	var ms []Member[*tf, testStore]
 	for i := range n {
 		node := fmt.Sprintf("N%d", i+1)
 		ms = append(ms, member(node, []string{"go"}, func(ctx context.Context, r *Run, s *testStore) (int, int, error) {
@@ -136,9 +136,9 @@ func TestFlowPanic(t *testing.T) {
 // node by the path from the top.
 func TestFlowNested(t *testing.T) {
 	inner := counter("Inner", 2)
-	var outer *Flow[tf, testStore]
+	var outer *Flow[*tf, testStore]
 	outer = testFlow("Outer",
-		Member[tf, testStore]{Name: "Sub", Subflow: true, Actions: []string{"done"}, Check: func(*tf) error { return nil },
+		Member[*tf, testStore]{Name: "Sub", Subflow: true, Actions: []string{"done"}, Check: func(*tf) error { return nil },
 			Step: func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
 				o, err := inner.Nested(ctx, r, f, s, "Sub")
 				if err != nil {

@@ -242,6 +242,12 @@ func (r *Run) Enter(p Phase) { r.phase = p }
 // phase. An err that already is a *NodeError (from a subflow) is returned
 // unchanged: it names the node that failed. The names are given here, where
 // a step fails, rather than recorded at every step.
+//
+// Fail is kept out of line: it is the cold path of every phase of every
+// generated step, and inlined there it would grow each step method (and
+// the compile time of a large flow) for no gain.
+//
+//go:noinline
 func (r *Run) Fail(flow, node string, err error) error {
 	if err == nil {
 		return nil
@@ -252,11 +258,13 @@ func (r *Run) Fail(flow, node string, err error) error {
 	return &NodeError{Flow: flow, Node: node, Step: r.step, Phase: r.phase, Err: err}
 }
 
-// BadAction fails node of flow because its Post returned action (the
-// value's String), which is not one of the node's actions.
-func (r *Run) BadAction(flow, node, action string) error {
+// BadAction fails node of flow because its Post returned action, which is
+// not one of the node's actions (for a subflow member: outcomes). It takes
+// the value rather than its name so that a step does not inline the
+// action type's String.
+func (r *Run) BadAction(flow, node string, action fmt.Stringer) error {
 	r.phase = PhasePost
-	return r.Fail(flow, node, fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action))
+	return r.Fail(flow, node, fmt.Errorf("%w %q: not one of the node's actions", ErrBadAction, action.String()))
 }
 
 // panicked is the error of a step in which node code panicked with v.

@@ -124,14 +124,6 @@ func (a DecideAction) String() string {
 	return "DecideAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[DecideSearch-1]
-	_ = x[DecideAnswer-2]
-}
-
 // DecideNode implements node Decide of agent.pico.
 // Exec: attempts 3, wait 500ms, backoff 2, timeout 1m.
 //
@@ -159,13 +151,6 @@ func (a SearchAction) String() string {
 		return "decide"
 	}
 	return "SearchAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[SearchDecide-1]
 }
 
 // SearchNode implements node Search of agent.pico.
@@ -196,6 +181,8 @@ type AnswerNode interface {
 //	Search then decide -> Decide
 //	Decide then answer -> Answer
 type Research struct {
+	_ [0]func() // not comparable
+
 	Decide DecideNode
 	Search SearchNode
 	Answer AnswerNode
@@ -229,13 +216,13 @@ func (f *Research) Resume(ctx context.Context, s *Inquiry, cp *runtime.Checkpoin
 // flowResearch is the member table of flow Research, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowResearch = runtime.Flow[Research, Inquiry]{
+var flowResearch = runtime.Flow[*Research, Inquiry]{
 	Name:     "Research",
 	Schema:   "b2b85674d25c1b42",
 	MaxSteps: 20,
 	Snapshot: (*Inquiry).snapshotForHooks,
 	Report:   (*Inquiry).reportWrites,
-	Members: []runtime.Member[Research, Inquiry]{
+	Members: []runtime.Member[*Research, Inquiry]{
 		{
 			Name:    "Decide",
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Decide, "Research", "Decide") },
@@ -283,7 +270,7 @@ func (f *Research) stepDecide(ctx context.Context, r *runtime.Run, s *Inquiry) (
 	case DecideAnswer:
 		return 2, int(a), nil // Answer
 	}
-	return 0, 0, r.BadAction("Research", "Decide", a.String())
+	return 0, 0, r.BadAction("Research", "Decide", a)
 }
 
 // stepSearch runs node Search: its phases, then the route of its action.
@@ -310,7 +297,7 @@ func (f *Research) stepSearch(ctx context.Context, r *runtime.Run, s *Inquiry) (
 	case SearchDecide:
 		return 0, int(a), nil // Decide
 	}
-	return 0, 0, r.BadAction("Research", "Search", a.String())
+	return 0, 0, r.BadAction("Research", "Search", a)
 }
 
 // stepAnswer runs node Answer: its phases, then the route of its action.

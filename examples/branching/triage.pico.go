@@ -98,17 +98,6 @@ func (a ClassifyAction) String() string {
 	return "ClassifyAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[ClassifyRefund-1]
-	_ = x[ClassifyBug-2]
-	_ = x[ClassifyQuestion-3]
-	_ = x[ClassifySpam-4]
-	_ = x[ClassifyOther-5]
-}
-
 // ClassifyNode implements node Classify of triage.pico.
 //
 // Classify finds the topic of the message from its words.
@@ -141,13 +130,6 @@ func (a FileBugAction) String() string {
 		return "filed"
 	}
 	return "FileBugAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[FileBugFiled-1]
 }
 
 // FileBugNode implements node FileBug of triage.pico.
@@ -185,6 +167,8 @@ type EscalateNode interface {
 //	Classify then question -> Answer
 //	Classify then * -> Escalate (spam, other)
 type Triage struct {
+	_ [0]func() // not comparable
+
 	Classify ClassifyNode
 	Refund   RefundNode
 	FileBug  FileBugNode
@@ -221,12 +205,12 @@ func (f *Triage) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint, 
 // flowTriage is the member table of flow Triage, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowTriage = runtime.Flow[Triage, Ticket]{
+var flowTriage = runtime.Flow[*Triage, Ticket]{
 	Name:     "Triage",
 	Schema:   "4078d5a8e04cbad7",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
-	Members: []runtime.Member[Triage, Ticket]{
+	Members: []runtime.Member[*Triage, Ticket]{
 		{
 			Name:    "Classify",
 			Check:   func(f *Triage) error { return runtime.CheckNode(f.Classify, "Triage", "Classify") },
@@ -287,7 +271,7 @@ func (f *Triage) stepClassify(ctx context.Context, r *runtime.Run, s *Ticket) (i
 	case ClassifySpam, ClassifyOther:
 		return 4, int(a), nil // Escalate
 	}
-	return 0, 0, r.BadAction("Triage", "Classify", a.String())
+	return 0, 0, r.BadAction("Triage", "Classify", a)
 }
 
 // stepRefund runs node Refund: its phases, then the route of its action.
@@ -318,7 +302,7 @@ func (f *Triage) stepFileBug(ctx context.Context, r *runtime.Run, s *Ticket) (in
 	case FileBugFiled:
 		return 3, int(a), nil // Answer
 	}
-	return 0, 0, r.BadAction("Triage", "FileBug", a.String())
+	return 0, 0, r.BadAction("Triage", "FileBug", a)
 }
 
 // stepAnswer runs node Answer: its phases, then the route of its action.

@@ -70,6 +70,8 @@ type GreetNode interface {
 //
 // Make it with NewHello, then call Run.
 type Hello struct {
+	_ [0]func() // not comparable
+
 	Greet GreetNode
 }
 
@@ -98,12 +100,12 @@ func (f *Hello) Resume(ctx context.Context, s *Greeting, cp *runtime.Checkpoint,
 // flowHello is the member table of flow Hello, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowHello = runtime.Flow[Hello, Greeting]{
+var flowHello = runtime.Flow[*Hello, Greeting]{
 	Name:     "Hello",
 	Schema:   "6c110d0b5c817f2a",
 	Snapshot: (*Greeting).snapshotForHooks,
 	Report:   (*Greeting).reportWrites,
-	Members: []runtime.Member[Hello, Greeting]{
+	Members: []runtime.Member[*Hello, Greeting]{
 		{
 			Name:  "Greet",
 			Check: func(f *Hello) error { return runtime.CheckNode(f.Greet, "Hello", "Greet") },

@@ -93,13 +93,6 @@ func (a ListAction) String() string {
 	return "ListAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[ListListed-1]
-}
-
 // ListNode implements node List of mapreduce.pico.
 //
 // List reads the folder and keeps the names of its text files.
@@ -124,13 +117,6 @@ func (a SummarizeAction) String() string {
 		return "summarized"
 	}
 	return "SummarizeAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[SummarizeSummarized-1]
 }
 
 // SummarizeNode implements node Summarize of mapreduce.pico.
@@ -163,6 +149,8 @@ type ReduceNode interface {
 //	List then listed -> Summarize
 //	Summarize then summarized -> Reduce
 type MapReduce struct {
+	_ [0]func() // not comparable
+
 	List      ListNode
 	Summarize SummarizeNode
 	Reduce    ReduceNode
@@ -195,12 +183,12 @@ func (f *MapReduce) Resume(ctx context.Context, s *Corpus, cp *runtime.Checkpoin
 // flowMapReduce is the member table of flow MapReduce, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowMapReduce = runtime.Flow[MapReduce, Corpus]{
+var flowMapReduce = runtime.Flow[*MapReduce, Corpus]{
 	Name:     "MapReduce",
 	Schema:   "85270fd0d400f328",
 	Snapshot: (*Corpus).snapshotForHooks,
 	Report:   (*Corpus).reportWrites,
-	Members: []runtime.Member[MapReduce, Corpus]{
+	Members: []runtime.Member[*MapReduce, Corpus]{
 		{
 			Name:    "List",
 			Check:   func(f *MapReduce) error { return runtime.CheckNode(f.List, "MapReduce", "List") },
@@ -245,7 +233,7 @@ func (f *MapReduce) stepList(ctx context.Context, r *runtime.Run, s *Corpus) (in
 	case ListListed:
 		return 1, int(a), nil // Summarize
 	}
-	return 0, 0, r.BadAction("MapReduce", "List", a.String())
+	return 0, 0, r.BadAction("MapReduce", "List", a)
 }
 
 // stepSummarize runs node Summarize: its phases, then the route of its action.
@@ -271,7 +259,7 @@ func (f *MapReduce) stepSummarize(ctx context.Context, r *runtime.Run, s *Corpus
 	case SummarizeSummarized:
 		return 2, int(a), nil // Reduce
 	}
-	return 0, 0, r.BadAction("MapReduce", "Summarize", a.String())
+	return 0, 0, r.BadAction("MapReduce", "Summarize", a)
 }
 
 // stepReduce runs node Reduce: its phases, then the route of its action.

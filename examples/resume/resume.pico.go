@@ -99,14 +99,6 @@ func (a ProcessAction) String() string {
 	return "ProcessAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[ProcessMore-1]
-	_ = x[ProcessDone-2]
-}
-
 // ProcessNode implements node Process of resume.pico.
 //
 // Process handles the next item: it computes the length of the item's
@@ -136,6 +128,8 @@ type ReportNode interface {
 //	Process then more -> Process
 //	Process then done -> Report
 type Collatz struct {
+	_ [0]func() // not comparable
+
 	Process ProcessNode
 	Report  ReportNode
 }
@@ -167,13 +161,13 @@ func (f *Collatz) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, op
 // flowCollatz is the member table of flow Collatz, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowCollatz = runtime.Flow[Collatz, Job]{
+var flowCollatz = runtime.Flow[*Collatz, Job]{
 	Name:     "Collatz",
 	Schema:   "d402ccb26c80b38f",
 	MaxSteps: 100,
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Collatz, Job]{
+	Members: []runtime.Member[*Collatz, Job]{
 		{
 			Name:    "Process",
 			Check:   func(f *Collatz) error { return runtime.CheckNode(f.Process, "Collatz", "Process") },
@@ -214,7 +208,7 @@ func (f *Collatz) stepProcess(ctx context.Context, r *runtime.Run, s *Job) (int,
 	case ProcessDone:
 		return 1, int(a), nil // Report
 	}
-	return 0, 0, r.BadAction("Collatz", "Process", a.String())
+	return 0, 0, r.BadAction("Collatz", "Process", a)
 }
 
 // stepReport runs node Report: its phases, then the route of its action.

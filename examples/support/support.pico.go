@@ -118,16 +118,6 @@ func (a ClassifyAction) String() string {
 	return "ClassifyAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[ClassifyFaq-1]
-	_ = x[ClassifyLookup-2]
-	_ = x[ClassifyBilling-3]
-	_ = x[ClassifyRefund-4]
-}
-
 // ClassifyNode implements node Classify of support.pico.
 // Exec: attempts 3, wait 100ms, backoff 2, timeout 5s.
 //
@@ -157,14 +147,6 @@ func (a FetchAction) String() string {
 		return "enough"
 	}
 	return "FetchAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[FetchMore-1]
-	_ = x[FetchEnough-2]
 }
 
 // FetchNode implements node Fetch of support.pico.
@@ -213,13 +195,6 @@ func (a ResearchAction) String() string {
 	return "ResearchAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[ResearchEnough-1]
-}
-
 // Research follows links through the docs until it has enough pages.
 //
 // Make it with NewResearch, then call Run. Its edges:
@@ -227,6 +202,8 @@ func _() {
 //	Fetch then more -> Fetch
 //	Fetch then enough -> end
 type Research struct {
+	_ [0]func() // not comparable
+
 	Fetch FetchNode
 }
 
@@ -255,12 +232,12 @@ func (f *Research) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint
 // flowResearch is the member table of flow Research, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowResearch = runtime.Flow[Research, Ticket]{
+var flowResearch = runtime.Flow[*Research, Ticket]{
 	Name:     "Research",
 	Schema:   "210854a77e97e641",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
-	Members: []runtime.Member[Research, Ticket]{
+	Members: []runtime.Member[*Research, Ticket]{
 		{
 			Name:    "Fetch",
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Fetch, "Research", "Fetch") },
@@ -295,7 +272,7 @@ func (f *Research) stepFetch(ctx context.Context, r *runtime.Run, s *Ticket) (in
 	case FetchEnough:
 		return -int(ResearchEnough), int(a), nil // end
 	}
-	return 0, 0, r.BadAction("Research", "Fetch", a.String())
+	return 0, 0, r.BadAction("Research", "Fetch", a)
 }
 
 // Support answers what it can and escalates the rest; max_steps bounds
@@ -308,6 +285,8 @@ func (f *Research) stepFetch(ctx context.Context, r *runtime.Run, s *Ticket) (in
 //	Research then enough -> Answer
 //	Classify then * -> Escalate (billing, refund)
 type Support struct {
+	_ [0]func() // not comparable
+
 	Classify ClassifyNode
 	Answer   AnswerNode
 	Research *Research
@@ -343,13 +322,13 @@ func (f *Support) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint,
 // flowSupport is the member table of flow Support, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowSupport = runtime.Flow[Support, Ticket]{
+var flowSupport = runtime.Flow[*Support, Ticket]{
 	Name:     "Support",
 	Schema:   "210854a77e97e641",
 	MaxSteps: 50,
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
-	Members: []runtime.Member[Support, Ticket]{
+	Members: []runtime.Member[*Support, Ticket]{
 		{
 			Name:    "Classify",
 			Check:   func(f *Support) error { return runtime.CheckNode(f.Classify, "Support", "Classify") },
@@ -405,7 +384,7 @@ func (f *Support) stepClassify(ctx context.Context, r *runtime.Run, s *Ticket) (
 	case ClassifyBilling, ClassifyRefund:
 		return 3, int(a), nil // Escalate
 	}
-	return 0, 0, r.BadAction("Support", "Classify", a.String())
+	return 0, 0, r.BadAction("Support", "Classify", a)
 }
 
 // stepAnswer runs node Answer: its phases, then the route of its action.
@@ -440,7 +419,7 @@ func (f *Support) stepResearch(ctx context.Context, r *runtime.Run, s *Ticket) (
 	case ResearchEnough:
 		return 1, o, nil // Answer
 	}
-	return 0, 0, r.BadAction("Support", "Research", ResearchAction(o).String())
+	return 0, 0, r.BadAction("Support", "Research", ResearchAction(o))
 }
 
 // stepEscalate runs node Escalate: its phases, then the route of its action.

@@ -73,13 +73,6 @@ func (a SetAction) String() string {
 	return "SetAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[SetDone-1]
-}
-
 // SetNode implements node Set of nested.pico.
 //
 // Set puts 5 in the store.
@@ -104,13 +97,6 @@ func (a KeepAction) String() string {
 	return "KeepAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[KeepKept-1]
-}
-
 // KeepNode implements node Keep of nested.pico.
 //
 // Keep leaves the value as it is; it gives Number a second step.
@@ -133,13 +119,6 @@ func (a AddTenAction) String() string {
 		return "next"
 	}
 	return "AddTenAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[AddTenNext-1]
 }
 
 // AddTenNode implements node AddTen of nested.pico.
@@ -175,14 +154,6 @@ func (a DecideAction) String() string {
 		return "other"
 	}
 	return "DecideAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[DecideInnerDone-1]
-	_ = x[DecideOther-2]
 }
 
 // DecideNode implements node Decide of nested.pico.
@@ -222,13 +193,6 @@ func (a NumberAction) String() string {
 	return "NumberAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[NumberKept-1]
-}
-
 // Number is the innermost flow: 5, then an outcome.
 //
 // Make it with NewNumber, then call Run. Its edges:
@@ -236,6 +200,8 @@ func _() {
 //	Set then done -> Keep
 //	Keep then kept -> end
 type Number struct {
+	_ [0]func() // not comparable
+
 	Set  SetNode
 	Keep KeepNode
 }
@@ -266,12 +232,12 @@ func (f *Number) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, op
 // flowNumber is the member table of flow Number, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowNumber = runtime.Flow[Number, Calc]{
+var flowNumber = runtime.Flow[*Number, Calc]{
 	Name:     "Number",
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
-	Members: []runtime.Member[Number, Calc]{
+	Members: []runtime.Member[*Number, Calc]{
 		{
 			Name:    "Set",
 			Check:   func(f *Number) error { return runtime.CheckNode(f.Set, "Number", "Set") },
@@ -302,7 +268,7 @@ func (f *Number) stepSet(ctx context.Context, r *runtime.Run, s *Calc) (int, int
 	case SetDone:
 		return 1, int(a), nil // Keep
 	}
-	return 0, 0, r.BadAction("Number", "Set", a.String())
+	return 0, 0, r.BadAction("Number", "Set", a)
 }
 
 // stepKeep runs node Keep: its phases, then the route of its action.
@@ -320,7 +286,7 @@ func (f *Number) stepKeep(ctx context.Context, r *runtime.Run, s *Calc) (int, in
 	case KeepKept:
 		return -int(NumberKept), int(a), nil // end
 	}
-	return 0, 0, r.BadAction("Number", "Keep", a.String())
+	return 0, 0, r.BadAction("Number", "Keep", a)
 }
 
 // PlusAction is an outcome of flow Plus.
@@ -340,13 +306,6 @@ func (a PlusAction) String() string {
 	return "PlusAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[PlusNext-1]
-}
-
 // Plus adds 10 to what Number gives.
 //
 // Make it with NewPlus, then call Run. Its edges:
@@ -354,6 +313,8 @@ func _() {
 //	Number then kept -> AddTen
 //	AddTen then next -> end
 type Plus struct {
+	_ [0]func() // not comparable
+
 	Number *Number
 	AddTen AddTenNode
 }
@@ -384,12 +345,12 @@ func (f *Plus) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opts
 // flowPlus is the member table of flow Plus, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowPlus = runtime.Flow[Plus, Calc]{
+var flowPlus = runtime.Flow[*Plus, Calc]{
 	Name:     "Plus",
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
-	Members: []runtime.Member[Plus, Calc]{
+	Members: []runtime.Member[*Plus, Calc]{
 		{
 			Name:    "Number",
 			Check:   func(f *Plus) error { return flowNumber.CheckNested(f.Number, "Plus", "Number") },
@@ -416,7 +377,7 @@ func (f *Plus) stepNumber(ctx context.Context, r *runtime.Run, s *Calc) (int, in
 	case NumberKept:
 		return 1, o, nil // AddTen
 	}
-	return 0, 0, r.BadAction("Plus", "Number", NumberAction(o).String())
+	return 0, 0, r.BadAction("Plus", "Number", NumberAction(o))
 }
 
 // stepAddTen runs node AddTen: its phases, then the route of its action.
@@ -443,7 +404,7 @@ func (f *Plus) stepAddTen(ctx context.Context, r *runtime.Run, s *Calc) (int, in
 	case AddTenNext:
 		return -int(PlusNext), int(a), nil // end
 	}
-	return 0, 0, r.BadAction("Plus", "AddTen", a.String())
+	return 0, 0, r.BadAction("Plus", "AddTen", a)
 }
 
 // Compose doubles what Plus gives: (5 + 10) * 2 = 30.
@@ -452,6 +413,8 @@ func (f *Plus) stepAddTen(ctx context.Context, r *runtime.Run, s *Calc) (int, in
 //
 //	Plus then next -> Double
 type Compose struct {
+	_ [0]func() // not comparable
+
 	Plus   *Plus
 	Double DoubleNode
 }
@@ -482,12 +445,12 @@ func (f *Compose) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, o
 // flowCompose is the member table of flow Compose, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowCompose = runtime.Flow[Compose, Calc]{
+var flowCompose = runtime.Flow[*Compose, Calc]{
 	Name:     "Compose",
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
-	Members: []runtime.Member[Compose, Calc]{
+	Members: []runtime.Member[*Compose, Calc]{
 		{
 			Name:    "Plus",
 			Check:   func(f *Compose) error { return flowPlus.CheckNested(f.Plus, "Compose", "Plus") },
@@ -513,7 +476,7 @@ func (f *Compose) stepPlus(ctx context.Context, r *runtime.Run, s *Calc) (int, i
 	case PlusNext:
 		return 1, o, nil // Double
 	}
-	return 0, 0, r.BadAction("Compose", "Plus", PlusAction(o).String())
+	return 0, 0, r.BadAction("Compose", "Plus", PlusAction(o))
 }
 
 // stepDouble runs node Double: its phases, then the route of its action.
@@ -558,14 +521,6 @@ func (a InnerAction) String() string {
 	return "InnerAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[InnerInnerDone-1]
-	_ = x[InnerOther-2]
-}
-
 // Inner ends with one of two outcomes.
 //
 // Make it with NewInner, then call Run. Its edges:
@@ -573,6 +528,8 @@ func _() {
 //	Decide then inner_done -> end
 //	Decide then other -> end
 type Inner struct {
+	_ [0]func() // not comparable
+
 	Decide DecideNode
 }
 
@@ -601,12 +558,12 @@ func (f *Inner) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opt
 // flowInner is the member table of flow Inner, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowInner = runtime.Flow[Inner, Calc]{
+var flowInner = runtime.Flow[*Inner, Calc]{
 	Name:     "Inner",
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
-	Members: []runtime.Member[Inner, Calc]{
+	Members: []runtime.Member[*Inner, Calc]{
 		{
 			Name:    "Decide",
 			Check:   func(f *Inner) error { return runtime.CheckNode(f.Decide, "Inner", "Decide") },
@@ -637,7 +594,7 @@ func (f *Inner) stepDecide(ctx context.Context, r *runtime.Run, s *Calc) (int, i
 	case DecideOther:
 		return -int(InnerOther), int(a), nil // end
 	}
-	return 0, 0, r.BadAction("Inner", "Decide", a.String())
+	return 0, 0, r.BadAction("Inner", "Decide", a)
 }
 
 // Route follows Inner's outcome: inner_done goes to PathB.
@@ -647,6 +604,8 @@ func (f *Inner) stepDecide(ctx context.Context, r *runtime.Run, s *Calc) (int, i
 //	Inner then inner_done -> PathB
 //	Inner then other -> PathA
 type Route struct {
+	_ [0]func() // not comparable
+
 	Inner *Inner
 	PathB PathBNode
 	PathA PathANode
@@ -679,12 +638,12 @@ func (f *Route) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opt
 // flowRoute is the member table of flow Route, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowRoute = runtime.Flow[Route, Calc]{
+var flowRoute = runtime.Flow[*Route, Calc]{
 	Name:     "Route",
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
-	Members: []runtime.Member[Route, Calc]{
+	Members: []runtime.Member[*Route, Calc]{
 		{
 			Name:    "Inner",
 			Check:   func(f *Route) error { return flowInner.CheckNested(f.Inner, "Route", "Inner") },
@@ -717,7 +676,7 @@ func (f *Route) stepInner(ctx context.Context, r *runtime.Run, s *Calc) (int, in
 	case InnerOther:
 		return 2, o, nil // PathA
 	}
-	return 0, 0, r.BadAction("Route", "Inner", InnerAction(o).String())
+	return 0, 0, r.BadAction("Route", "Inner", InnerAction(o))
 }
 
 // stepPathB runs node PathB: its phases, then the route of its action.

@@ -141,6 +141,8 @@ type SlowNode interface {
 //
 // Make it with NewRetry, then call Run.
 type Retry struct {
+	_ [0]func() // not comparable
+
 	Flaky FlakyNode
 }
 
@@ -169,12 +171,12 @@ func (f *Retry) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts
 // flowRetry is the member table of flow Retry, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowRetry = runtime.Flow[Retry, Job]{
+var flowRetry = runtime.Flow[*Retry, Job]{
 	Name:     "Retry",
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Retry, Job]{
+	Members: []runtime.Member[*Retry, Job]{
 		{
 			Name:  "Flaky",
 			Check: func(f *Retry) error { return runtime.CheckNode(f.Flaky, "Retry", "Flaky") },
@@ -206,6 +208,8 @@ func (f *Retry) stepFlaky(ctx context.Context, r *runtime.Run, s *Job) (int, int
 //
 // Make it with NewFail, then call Run.
 type Fail struct {
+	_ [0]func() // not comparable
+
 	Broken BrokenNode
 }
 
@@ -234,12 +238,12 @@ func (f *Fail) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts 
 // flowFail is the member table of flow Fail, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowFail = runtime.Flow[Fail, Job]{
+var flowFail = runtime.Flow[*Fail, Job]{
 	Name:     "Fail",
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Fail, Job]{
+	Members: []runtime.Member[*Fail, Job]{
 		{
 			Name:  "Broken",
 			Check: func(f *Fail) error { return runtime.CheckNode(f.Broken, "Fail", "Broken") },
@@ -271,6 +275,8 @@ func (f *Fail) stepBroken(ctx context.Context, r *runtime.Run, s *Job) (int, int
 //
 // Make it with NewFallback, then call Run.
 type Fallback struct {
+	_ [0]func() // not comparable
+
 	Rescued RescuedNode
 }
 
@@ -299,12 +305,12 @@ func (f *Fallback) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, o
 // flowFallback is the member table of flow Fallback, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowFallback = runtime.Flow[Fallback, Job]{
+var flowFallback = runtime.Flow[*Fallback, Job]{
 	Name:     "Fallback",
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Fallback, Job]{
+	Members: []runtime.Member[*Fallback, Job]{
 		{
 			Name:  "Rescued",
 			Check: func(f *Fallback) error { return runtime.CheckNode(f.Rescued, "Fallback", "Rescued") },
@@ -341,6 +347,8 @@ func (f *Fallback) stepRescued(ctx context.Context, r *runtime.Run, s *Job) (int
 //
 // Make it with NewSum, then call Run.
 type Sum struct {
+	_ [0]func() // not comparable
+
 	Chunks ChunksNode
 }
 
@@ -369,12 +377,12 @@ func (f *Sum) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts .
 // flowSum is the member table of flow Sum, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowSum = runtime.Flow[Sum, Job]{
+var flowSum = runtime.Flow[*Sum, Job]{
 	Name:     "Sum",
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Sum, Job]{
+	Members: []runtime.Member[*Sum, Job]{
 		{
 			Name:  "Chunks",
 			Check: func(f *Sum) error { return runtime.CheckNode(f.Chunks, "Sum", "Chunks") },
@@ -408,6 +416,8 @@ func (f *Sum) stepChunks(ctx context.Context, r *runtime.Run, s *Job) (int, int,
 //
 // Make it with NewParallel, then call Run.
 type Parallel struct {
+	_ [0]func() // not comparable
+
 	Slow SlowNode
 }
 
@@ -436,12 +446,12 @@ func (f *Parallel) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, o
 // flowParallel is the member table of flow Parallel, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowParallel = runtime.Flow[Parallel, Job]{
+var flowParallel = runtime.Flow[*Parallel, Job]{
 	Name:     "Parallel",
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
-	Members: []runtime.Member[Parallel, Job]{
+	Members: []runtime.Member[*Parallel, Job]{
 		{
 			Name:  "Slow",
 			Check: func(f *Parallel) error { return runtime.CheckNode(f.Slow, "Parallel", "Slow") },

@@ -75,13 +75,6 @@ func (a StartAction) String() string {
 	return "StartAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[StartNext-1]
-}
-
 // StartNode implements node Start of numbers.pico.
 //
 // Start sets the starting value.
@@ -107,14 +100,6 @@ func (a CheckAction) String() string {
 		return "negative"
 	}
 	return "CheckAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[CheckPositive-1]
-	_ = x[CheckNegative-2]
 }
 
 // CheckNode implements node Check of numbers.pico.
@@ -161,13 +146,6 @@ func (a SubThreeAction) String() string {
 	return "SubThreeAction(" + strconv.Itoa(int(a)) + ")"
 }
 
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[SubThreeNext-1]
-}
-
 // SubThreeNode implements node SubThree of numbers.pico.
 type SubThreeNode interface {
 	Prep(ctx context.Context, s *Numbers) (int, error)
@@ -190,13 +168,6 @@ func (a FirstAction) String() string {
 		return "next"
 	}
 	return "FirstAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-func _() {
-	// An "invalid array index" compiler error here means that the constants
-	// above changed since picoflow generated this file: generate it again.
-	var x [1]struct{}
-	_ = x[FirstNext-1]
 }
 
 // FirstNode implements node First of numbers.pico.
@@ -230,6 +201,8 @@ type DoneNode interface {
 //	Check then positive -> AddTen
 //	Check then negative -> SubTwenty
 type Branch struct {
+	_ [0]func() // not comparable
+
 	Start     StartNode
 	Check     CheckNode
 	AddTen    AddTenNode
@@ -264,12 +237,12 @@ func (f *Branch) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint,
 // flowBranch is the member table of flow Branch, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowBranch = runtime.Flow[Branch, Numbers]{
+var flowBranch = runtime.Flow[*Branch, Numbers]{
 	Name:     "Branch",
 	Schema:   "54265771778ce027",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
-	Members: []runtime.Member[Branch, Numbers]{
+	Members: []runtime.Member[*Branch, Numbers]{
 		{
 			Name:    "Start",
 			Check:   func(f *Branch) error { return runtime.CheckNode(f.Start, "Branch", "Start") },
@@ -310,7 +283,7 @@ func (f *Branch) stepStart(ctx context.Context, r *runtime.Run, s *Numbers) (int
 	case StartNext:
 		return 1, int(a), nil // Check
 	}
-	return 0, 0, r.BadAction("Branch", "Start", a.String())
+	return 0, 0, r.BadAction("Branch", "Start", a)
 }
 
 // stepCheck runs node Check: its phases, then the route of its action.
@@ -339,7 +312,7 @@ func (f *Branch) stepCheck(ctx context.Context, r *runtime.Run, s *Numbers) (int
 	case CheckNegative:
 		return 3, int(a), nil // SubTwenty
 	}
-	return 0, 0, r.BadAction("Branch", "Check", a.String())
+	return 0, 0, r.BadAction("Branch", "Check", a)
 }
 
 // stepAddTen runs node AddTen: its phases, then the route of its action.
@@ -395,6 +368,8 @@ func (f *Branch) stepSubTwenty(ctx context.Context, r *runtime.Run, s *Numbers) 
 //	SubThree then next -> Check
 //	Check then negative -> Done
 type Loop struct {
+	_ [0]func() // not comparable
+
 	Start    StartNode
 	Check    CheckNode
 	SubThree SubThreeNode
@@ -429,12 +404,12 @@ func (f *Loop) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, o
 // flowLoop is the member table of flow Loop, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowLoop = runtime.Flow[Loop, Numbers]{
+var flowLoop = runtime.Flow[*Loop, Numbers]{
 	Name:     "Loop",
 	Schema:   "54265771778ce027",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
-	Members: []runtime.Member[Loop, Numbers]{
+	Members: []runtime.Member[*Loop, Numbers]{
 		{
 			Name:    "Start",
 			Check:   func(f *Loop) error { return runtime.CheckNode(f.Start, "Loop", "Start") },
@@ -476,7 +451,7 @@ func (f *Loop) stepStart(ctx context.Context, r *runtime.Run, s *Numbers) (int, 
 	case StartNext:
 		return 1, int(a), nil // Check
 	}
-	return 0, 0, r.BadAction("Loop", "Start", a.String())
+	return 0, 0, r.BadAction("Loop", "Start", a)
 }
 
 // stepCheck runs node Check: its phases, then the route of its action.
@@ -505,7 +480,7 @@ func (f *Loop) stepCheck(ctx context.Context, r *runtime.Run, s *Numbers) (int, 
 	case CheckNegative:
 		return 3, int(a), nil // Done
 	}
-	return 0, 0, r.BadAction("Loop", "Check", a.String())
+	return 0, 0, r.BadAction("Loop", "Check", a)
 }
 
 // stepSubThree runs node SubThree: its phases, then the route of its action.
@@ -532,7 +507,7 @@ func (f *Loop) stepSubThree(ctx context.Context, r *runtime.Run, s *Numbers) (in
 	case SubThreeNext:
 		return 1, int(a), nil // Check
 	}
-	return 0, 0, r.BadAction("Loop", "SubThree", a.String())
+	return 0, 0, r.BadAction("Loop", "SubThree", a)
 }
 
 // stepDone runs node Done: its phases, then the route of its action.
@@ -554,6 +529,8 @@ func (f *Loop) stepDone(ctx context.Context, r *runtime.Run, s *Numbers) (int, i
 //
 //	First then next -> Second
 type Chain struct {
+	_ [0]func() // not comparable
+
 	First  FirstNode
 	Second SecondNode
 }
@@ -584,12 +561,12 @@ func (f *Chain) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, 
 // flowChain is the member table of flow Chain, which the runtime drives: a
 // row per member, the start first, each with the check of its field and
 // its step method.
-var flowChain = runtime.Flow[Chain, Numbers]{
+var flowChain = runtime.Flow[*Chain, Numbers]{
 	Name:     "Chain",
 	Schema:   "54265771778ce027",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
-	Members: []runtime.Member[Chain, Numbers]{
+	Members: []runtime.Member[*Chain, Numbers]{
 		{
 			Name:    "First",
 			Check:   func(f *Chain) error { return runtime.CheckNode(f.First, "Chain", "First") },
@@ -628,7 +605,7 @@ func (f *Chain) stepFirst(ctx context.Context, r *runtime.Run, s *Numbers) (int,
 	case FirstNext:
 		return 1, int(a), nil // Second
 	}
-	return 0, 0, r.BadAction("Chain", "First", a.String())
+	return 0, 0, r.BadAction("Chain", "First", a)
 }
 
 // stepSecond runs node Second: its phases, then the route of its action.
