@@ -12,6 +12,8 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/digital-duck/picoflow-go/dsl"
+	"github.com/digital-duck/picoflow-go/internal/diff"
+	"github.com/digital-duck/picoflow-go/internal/e2e/scale"
 	"github.com/digital-duck/picoflow-go/internal/golden"
 	"github.com/digital-duck/picoflow-go/internal/testmod"
 )
@@ -183,5 +185,65 @@ flow F { start Fetch }
 		if line > len(gen) || col > len(gen[line-1]) || !strings.HasPrefix(gen[line-1][col-1:], name) {
 			t.Errorf("%s points at %q, which does not hold %s", f[0], gen[min(line, len(gen))-1], name)
 		}
+	}
+}
+
+// A file rendered in parts (as a large one is, one part per processor) is
+// byte for byte the file rendered at once: every golden, in 2 to 7 parts.
+func TestRenderInParts(t *testing.T) {
+	files, err := filepath.Glob("../testdata/golden/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if !strings.HasSuffix(f.Name, ".pico") {
+				continue
+			}
+			m, diags := dsl.Check(f.Name, f.Data)
+			if m == nil {
+				t.Fatalf("%s: %v", file, diags)
+			}
+			whole, err := Generate(m, Options{Package: "x", parts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 2; n <= 7; n++ {
+				got, err := Generate(m, Options{Package: "x", parts: n})
+				if err != nil {
+					t.Fatalf("%s in %d parts: %v", file, n, err)
+				}
+				if !bytes.Equal(got, whole) {
+					t.Errorf("%s in %d parts differs:\n%s", file, n, diff.Unified("whole", "parts", whole, got))
+				}
+			}
+		}
+	}
+}
+
+// A large flow is rendered in parts by default, to the same bytes.
+func TestRenderLargeInParts(t *testing.T) {
+	src, err := scale.Pico(600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, diags := dsl.Check("scale.pico", src)
+	if m == nil {
+		t.Fatal(diags)
+	}
+	whole, err := Generate(m, Options{parts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := Generate(m, Options{parts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(split, whole) {
+		t.Errorf("in 3 parts differs:\n%s", diff.Unified("whole", "parts", whole, split))
 	}
 }
