@@ -11,28 +11,6 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// picoLexer splits a .pico file into tokens. Newlines are tokens because they
-// end statements. Number is deliberately broad (it takes 500ms, .5s, 1.5, 0x1F,
-// 3µs and 3x alike) so that a malformed value reaches the checker, which knows whether
-// a duration, an integer or a float belongs there. Unterminated strings and
-// stray characters are tokens too, so they get a message, not a lexer dump.
-var picoLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Comment", Pattern: `//[^\n]*`},
-	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
-	{Name: "Unterminated", Pattern: `"(\\.|[^"\\\n])*`},
-	{Name: "Number", Pattern: `(?:[0-9]|\.[0-9])(?:[eEpP][+-]|[0-9A-Za-z_.\x{B5}\x{3BC}])*`},
-	{Name: settingTokens[typeValue], Pattern: keywordPattern(typeValue)},
-	{Name: settingTokens[numberValue], Pattern: keywordPattern(numberValue)},
-	{Name: settingTokens[flagValue], Pattern: keywordPattern(flagValue)},
-	{Name: settingTokens[nameListValue], Pattern: keywordPattern(nameListValue)},
-	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
-	{Name: "Arrow", Pattern: `->`},
-	{Name: "Punct", Pattern: `[{}\[\]*.,=-]`},
-	{Name: "Newline", Pattern: `\n`},
-	{Name: "Whitespace", Pattern: `[ \t\r\x{FEFF}]+`}, // a leading byte order mark is blank, as in Go
-	{Name: "Other", Pattern: `.`},
-})
-
 var parser = participle.MustBuild[astFile](
 	participle.Lexer(picoLexer),
 	participle.Elide("Comment", "Whitespace"),
@@ -57,7 +35,7 @@ func isKeyword(t lexer.Token) bool {
 		return true
 	}
 	word := declKeywords[t.Value] || reserved[t.Value] || t.Value == "start" || t.Value == "max_steps"
-	return word && t.Type == picoLexer.Symbols()["Ident"]
+	return word && t.Type == tokIdent
 }
 
 // settingKinds maps the token kinds of setting keywords back to their kinds.

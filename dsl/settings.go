@@ -1,10 +1,5 @@
 package dsl
 
-import (
-	"regexp"
-	"strings"
-)
-
 // valueKind says what a node setting's value is written as. It decides the
 // setting's token kind in the lexer, and so how the grammar reads its value.
 type valueKind int
@@ -86,17 +81,4 @@ var settingTokens = map[valueKind]string{
 	numberValue:   "NumberKey",
 	flagValue:     "FlagKey",
 	nameListValue: "ListKey",
-}
-
-// keywordPattern is the lexer pattern of the settings whose values are of
-// kind k: their names as whole words, so that timeouts or prep_time stay
-// identifiers.
-func keywordPattern(k valueKind) string {
-	var names []string
-	for _, s := range settingTable {
-		if s.value == k {
-			names = append(names, regexp.QuoteMeta(s.name))
-		}
-	}
-	return `(?:` + strings.Join(names, "|") + `)\b`
 }
