@@ -1,7 +1,7 @@
-// Package dsl reads .pico files: a lexer and grammar (participle) whose
-// syntax tree stays inside the package, the checker that resolves a file
-// into a [Model], the only thing the code generator reads, and the
-// formatter ([Format]).
+// Package dsl reads .pico files: a hand-written lexer and a participle
+// grammar whose syntax tree stays inside the package, the checker that
+// resolves a file into a [Model], the only thing the code generator reads,
+// and the formatter ([Format]).
 //
 // [Check] parses and checks one file and returns its model with every
 // problem found, as [Diagnostics] sorted by position, each formatted as
