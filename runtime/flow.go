@@ -134,7 +134,8 @@ func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f F, s *S, name string
 // drive runs the members of fl from the start, or from where a resumed run
 // stopped, until the flow ends or a step fails, and returns the outcome
 // that the last member gave. A panic in node code fails the step that was
-// running, as a *NodeError holding a *PanicError.
+// running, as a *NodeError holding a *PanicError; one in a hook the step
+// called fails the run with a *HookError.
 func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int, err error) {
 	at := 0
 	if r.entry != "" {
@@ -144,13 +145,25 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = r.panicked(fl.Name, fl.Members[at].Name, v)
+			err = r.recovered(fl.Name, fl.Members[at].Name, v)
 		}
 	}()
 	if r.observed {
 		return fl.driveObserved(ctx, r, f, s, &at)
 	}
-	// The loop a person would write: no hook, no checkpoint, no clock.
+	// The loop a person would write: no hook, no checkpoint, no clock, and
+	// the context asked before each step only if it can be canceled.
+	if r.cancelable {
+		for at >= 0 {
+			if ctx.Err() != nil {
+				return 0, r.refuse(ctx, fl.Name)
+			}
+			if at, _, err = fl.Members[at].Step(f, ctx, r, s); err != nil {
+				return 0, err
+			}
+		}
+		return -at, nil
+	}
 	for at >= 0 {
 		if at, _, err = fl.Members[at].Step(f, ctx, r, s); err != nil {
 			return 0, err
@@ -166,7 +179,15 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int
 func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *int) (int, error) {
 	var old S // reused by every step: a snapshot costs no allocation of its own
 	for {
+		if r.cancelable && ctx.Err() != nil {
+			return 0, r.refuse(ctx, fl.Name)
+		}
 		m := &fl.Members[*at]
+		if !m.Subflow {
+			// The step's hooks name it by these (a subflow's own loop
+			// names its steps).
+			r.cur, r.node = fl.Name, m.Name
+		}
 		// A subflow's own steps snapshot for themselves.
 		watch := r.writes && !m.Subflow
 		if watch {
@@ -180,25 +201,31 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		if err != nil {
 			return 0, r.failed(err)
 		}
-		action := ""
-		if a > 0 {
-			action = m.Actions[a-1]
-		}
 		if next < 0 {
 			// A subflow's last step is ended by the flow that called it,
 			// which knows the member that runs next.
-			if r.depth == 0 {
-				if err := r.end(action, "", s); err != nil {
+			if r.depth == 0 && r.ending {
+				if err := r.end(m.action(a), "", s); err != nil {
 					return 0, err
 				}
 			}
 			return -next, nil
 		}
-		if err := r.end(action, fl.Members[next].Name, s); err != nil {
-			return 0, err
+		if r.ending {
+			if err := r.end(m.action(a), fl.Members[next].Name, s); err != nil {
+				return 0, err
+			}
 		}
 		*at = next
 	}
+}
+
+// action is the name of the member's action a ("" for none).
+func (m *Member[F, S]) action(a int) string {
+	if a > 0 {
+		return m.Actions[a-1]
+	}
+	return ""
 }
 
 // entry takes the first member of r.entry, the path of the member a resumed

@@ -49,6 +49,13 @@ func testFlow(name string, members ...Member[*tf, testStore]) *Flow[*tf, testSto
 	}
 }
 
+// beginNamed begins a step of node of flow as an observed loop does: it
+// names the step for the hooks, then the step's Begin counts it.
+func beginNamed(r *Run, flow, node string) error {
+	r.cur, r.node = flow, node
+	return r.Begin(context.Background(), flow, node)
+}
+
 // recoverStep is drive's recover, for tests that run steps by hand. It must
 // be deferred directly.
 func (r *Run) recoverStep(flow, node string, errp *error) {

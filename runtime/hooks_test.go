@@ -128,9 +128,8 @@ func TestStoreWrite(t *testing.T) {
 	if !r.writes {
 		t.Fatal("WatchesWrites is false with a StoreWrite hook")
 	}
-	ctx := context.Background()
 	for _, node := range []string{"A", "B"} {
-		if err := r.Begin(ctx, "F", node); err != nil {
+		if err := beginNamed(r, "F", node); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,15 +25,23 @@ type Run struct {
 	fast     int
 	step     int
 	phase    Phase
-	observed bool   // hooks or checkpoints are set: steps take the observed loop
-	writes   bool   // some set of hooks has StoreWrite
-	starts   bool   // some set of hooks has NodeStart
-	ends     bool   // some set of hooks has NodeEnd
-	timed    bool   // some set of hooks has NodeEnd or NodeError: steps read the clock
-	depth    int    // the subflows entered
-	flow     string // the flow given to Start: FlowStart, FlowEnd and checkpoints report it
-	schema   string // the store schema fingerprint that checkpoints record
-	id       string
+	observed bool // hooks or checkpoints are set: steps take the observed loop
+	writes   bool // some set of hooks has StoreWrite
+	starts   bool // some set of hooks has NodeStart
+	ends     bool // some set of hooks has NodeEnd
+	timed    bool // some set of hooks has NodeEnd or NodeError: steps read the clock
+	ending   bool // a step's end has work: NodeEnd, timing or a checkpoint
+	// cancelable is whether the run's context can be canceled at all.
+	cancelable bool
+	// hooking is the hook being called on the run's goroutine inside a
+	// step, so that the recover of the flow's loop tells its panic from
+	// one in node code: a deferred recover per hook call would cost as
+	// much as the rest of a hooked step.
+	hooking hookKind
+	depth   int    // the subflows entered
+	flow    string // the flow given to Start: FlowStart, FlowEnd and checkpoints report it
+	schema  string // the store schema fingerprint that checkpoints record
+	id      string
 	// cur and node are the flow and node of the current step, recorded
 	// only for an observed run: a plain run names them where it fails.
 	cur, node string
@@ -119,8 +127,16 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, op
 		}
 	}
 	r.observed = len(r.hooks) > 0 || r.cp != nil
+	r.ending = r.ends || r.timed || r.cp != nil
+	// Whether the run's context can be canceled is decided once: for one
+	// that cannot, no step asks it again. A plain run's loop asks a
+	// cancelable one before each step (see Flow.drive), so that Begin only
+	// counts.
+	r.cancelable = ctx.Done() != nil
+	// Begin has work of its own only for NodeStart hooks and checkpoints;
+	// the observed loop names each step for the other hooks.
 	r.fast = math.MinInt
-	if !r.observed && ctx.Done() == nil {
+	if !r.starts && r.cp == nil {
 		r.fast = r.limit
 	}
 	// Only hooks and checkpoints read the ID: a plain run does without the
@@ -142,6 +158,31 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, op
 		}
 	}
 	return r
+}
+
+// hookKind is a hook called inside a step, for Run.hooking.
+type hookKind uint8
+
+const (
+	noHook hookKind = iota
+	inNodeStart
+	inNodeEnd
+	inStoreWrite
+)
+
+var hookNames = [...]string{inNodeStart: "NodeStart", inNodeEnd: "NodeEnd", inStoreWrite: "StoreWrite"}
+
+// recovered is the error of a step that panicked with v: a *HookError when
+// a hook was being called, else the failure of node of flow, which was
+// running.
+func (r *Run) recovered(flow, node string, v any) error {
+	if k := r.hooking; k != noHook {
+		r.hooking = noHook
+		err := &HookError{Hook: hookNames[k], Value: v, Stack: debug.Stack()}
+		r.hookFailed(err)
+		return err
+	}
+	return r.panicked(flow, node, v)
 }
 
 // callHook calls the hook f, called name, with ev. A panic in it becomes a
@@ -191,7 +232,7 @@ func (r *Run) Begin(ctx context.Context, flow, node string) error {
 // begin is Begin for every other run: apart so that Begin is small enough
 // for the compiler to inline.
 func (r *Run) begin(ctx context.Context, flow, node string) error {
-	if ctx.Err() != nil || r.step >= r.limit {
+	if (r.cancelable && ctx.Err() != nil) || r.step >= r.limit {
 		return r.refuse(ctx, flow)
 	}
 	r.step++
@@ -210,13 +251,13 @@ func (r *Run) begin(ctx context.Context, flow, node string) error {
 		return nil
 	}
 	ev := NodeEvent{Flow: flow, RunID: r.id, Node: node, Step: r.step}
+	r.hooking = inNodeStart
 	for i := range r.hooks {
 		if f := r.hooks[i].NodeStart; f != nil {
-			if err := callHook("NodeStart", f, ev, nil); err != nil {
-				return err
-			}
+			f(ev)
 		}
 	}
+	r.hooking = noHook
 	return nil
 }
 
@@ -225,7 +266,7 @@ func (r *Run) refuse(ctx context.Context, flow string) error {
 	if r.hookErr != nil {
 		return r.hookErr
 	}
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil && r.cancelable {
 		return fmt.Errorf("flow %s: canceled before step %d: %w", flow, r.step+1, err)
 	}
 	return &maxStepsError{flow: flow, step: r.step + 1, max: r.maxSteps}
@@ -307,9 +348,6 @@ func (r *Run) failed(err error) error {
 // remote one sees the run's deadline, cancellation and values (a trace ID,
 // say).
 func (r *Run) end(action, next string, store any) error {
-	if r.hookErr != nil {
-		return r.hookErr // a StoreWrite hook of this step panicked
-	}
 	var elapsed time.Duration
 	if r.timed {
 		// One clock read ends this step and, when no checkpoint is saved
@@ -320,13 +358,13 @@ func (r *Run) end(action, next string, store any) error {
 	}
 	if r.ends {
 		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: action, Elapsed: elapsed}
+		r.hooking = inNodeEnd
 		for i := range r.hooks {
 			if f := r.hooks[i].NodeEnd; f != nil {
-				if err := callHook("NodeEnd", f, ev, nil); err != nil {
-					return err
-				}
+				f(ev)
 			}
 		}
+		r.hooking = noHook
 	}
 	if r.cp == nil {
 		return nil
@@ -385,15 +423,13 @@ func (r *Run) Write(field string, old, new any) {
 		return
 	}
 	ev := WriteEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Field: field, Old: old, New: new}
+	r.hooking = inStoreWrite
 	for i := range r.hooks {
-		if f := r.hooks[i].StoreWrite; f != nil && r.hookErr == nil {
-			if err := callHook("StoreWrite", f, ev, nil); err != nil {
-				// Write returns nothing: the step fails at its End, or
-				// the run at Finish.
-				r.hookFailed(err)
-			}
+		if f := r.hooks[i].StoreWrite; f != nil {
+			f(ev)
 		}
 	}
+	r.hooking = noHook
 }
 
 // finish ends the run with err (nil on success): it saves the checkpoints

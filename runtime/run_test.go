@@ -67,29 +67,30 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 	}
 }
 
-func TestBeginCanceled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := start(ctx, "X", testSchema, 0, nil)
-	if err := r.Begin(ctx, "X", "A"); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	err := r.Begin(ctx, "X", "B")
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want context.Canceled", err)
-	}
-	if got, want := err.Error(), "flow X: canceled before step 2: context canceled"; got != want {
-		t.Errorf("error text %q, want %q", got, want)
-	}
-}
-
-func TestBeginChecksContextBeforeMaxSteps(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r := start(context.Background(), "X", testSchema, 1, nil)
-	r.step = 1
-	if err := r.Begin(ctx, "X", "A"); !errors.Is(err, context.Canceled) || errors.Is(err, ErrMaxSteps) {
-		t.Fatalf("got %v, want only context.Canceled", err)
+// Cancellation during step 1 is refused before step 2, with and without
+// hooks, and before max_steps is: the run stops because it was canceled.
+func TestCanceledBeforeNextStep(t *testing.T) {
+	for name, opts := range map[string][]Option{
+		"plain":       nil,
+		"hooks":       {WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})},
+		"checkpoints": {WithCheckpoints(Dir(t.TempDir()))},
+		"max steps 1": {WithMaxSteps(1)},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		fl := counter("X", 3)
+		first := fl.Members[0].Step
+		fl.Members[0].Step = func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
+			defer cancel()
+			return first(f, ctx, r, s)
+		}
+		s := &testStore{}
+		err := fl.Run(ctx, &tf{}, s, opts)
+		if !errors.Is(err, context.Canceled) || errors.Is(err, ErrMaxSteps) {
+			t.Fatalf("%s: got %v, want only context.Canceled", name, err)
+		}
+		if got, want := err.Error(), "flow X: canceled before step 2: context canceled"; got != want || s.Tries != 1 {
+			t.Errorf("%s: error text %q after %d steps, want %q after 1", name, got, s.Tries, want)
+		}
 	}
 }
 

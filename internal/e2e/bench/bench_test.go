@@ -239,8 +239,8 @@ func durableWrite(dir, name string, data []byte) error {
 	return d.Sync()
 }
 
-// durabilityWork is what each Tick's Exec waits, as a call to a model
-// would: long enough for a save to hide behind it.
+// durabilityWork is what each step waits, as a call to a model would: long
+// enough for a save to hide behind it.
 const durabilityWork = 5 * time.Millisecond
 
 // BenchmarkDurability: steps that wait durabilityWork each, without
@@ -249,7 +249,7 @@ const durabilityWork = 5 * time.Millisecond
 func BenchmarkDurability(b *testing.B) {
 	for _, size := range storeSizes {
 		payload := strings.Repeat("x", size.n)
-		f, ctx := &Count{Tick: tick{work: durabilityWork}, Check: check{limit: checkpointSteps / 2}}, context.Background()
+		f, ctx := &Count{Tick: tick{work: durabilityWork}, Check: check{limit: checkpointSteps / 2, work: durabilityWork}}, context.Background()
 		for _, mode := range []struct {
 			name string
 			opts []runtime.Option

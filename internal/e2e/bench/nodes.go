@@ -41,10 +41,18 @@ func (tick) Post(_ context.Context, s *Counter, _ int, n int) (TickAction, error
 	return TickNext, nil
 }
 
-// check stops the loop at limit.
-type check struct{ limit int }
+// check stops the loop at limit; with work set it sleeps that long first.
+type check struct {
+	limit int
+	work  time.Duration
+}
 
-func (c check) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
+func (c check) Prep(_ context.Context, s *Counter) (int, error) {
+	if c.work > 0 {
+		time.Sleep(c.work)
+	}
+	return s.Count, nil
+}
 func (c check) Post(_ context.Context, _ *Counter, n int) (CheckAction, error) {
 	if n < c.limit {
 		return CheckMore, nil
