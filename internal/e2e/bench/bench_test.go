@@ -94,6 +94,36 @@ func bench(b *testing.B, steps int, run func(*Counter) error) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(steps), "ns/step")
 }
 
+// variant is one of the runs that paired interleaves.
+type variant struct {
+	name string
+	run  func(*Counter) error
+}
+
+// paired runs each variant once per iteration, in turn, timing each apart,
+// and reports each one's ns/step (name-ns/step) over runs of steps steps:
+// the variants share every moment of the machine's noise, so their ratio
+// holds where separate benchmarks' would drift (the compare command reads
+// these metrics).
+func paired(b *testing.B, steps int, variants ...variant) {
+	b.ReportAllocs()
+	s := &Counter{}
+	spent := make([]time.Duration, len(variants))
+	for b.Loop() {
+		for i, v := range variants {
+			s.Count = 0
+			t0 := time.Now()
+			if err := v.run(s); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(t0)
+		}
+	}
+	for i, v := range variants {
+		b.ReportMetric(float64(spent[i].Nanoseconds())/float64(b.N)/float64(steps), v.name+"-ns/step")
+	}
+}
+
 // BenchmarkStep: a plain step, generated against hand-written, with a
 // context that can never be canceled and with one that can.
 func BenchmarkStep(b *testing.B) {
@@ -104,11 +134,11 @@ func BenchmarkStep(b *testing.B) {
 		ctx  context.Context
 	}{{"background", context.Background()}, {"cancellable", canceled}} {
 		f, ctx := newFlow(), c.ctx
-		b.Run(c.name+"/hand-written", func(b *testing.B) {
-			bench(b, 2*rounds, func(s *Counter) error { return handWritten(ctx, f, s) })
-		})
-		b.Run(c.name+"/generated", func(b *testing.B) {
-			bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
+		b.Run(c.name, func(b *testing.B) {
+			paired(b, 2*rounds,
+				variant{"hand", func(s *Counter) error { return handWritten(ctx, f, s) }},
+				variant{"generated", func(s *Counter) error { return f.Run(ctx, s) }},
+			)
 		})
 	}
 }
@@ -117,39 +147,35 @@ func BenchmarkStep(b *testing.B) {
 // runtime's cost beside the least a node does.
 func BenchmarkStepJSON(b *testing.B) {
 	f, ctx := &Count{Tick: tick{encode: true}, Check: check{limit: rounds}}, context.Background()
-	b.Run("hand-written", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { return handWritten(ctx, f, s) })
-	})
-	b.Run("generated", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
-	})
+	paired(b, 2*rounds,
+		variant{"hand", func(s *Counter) error { return handWritten(ctx, f, s) }},
+		variant{"generated", func(s *Counter) error { return f.Run(ctx, s) }},
+	)
 }
 
 var sinceSink time.Duration
 
 // BenchmarkHooks: what NodeStart and NodeEnd hooks add to a step, beside
-// one time.Since (the least a hook that times steps must do).
+// one time.Since (the least a hook that times steps must do), read as
+// many times as the run has steps.
 func BenchmarkHooks(b *testing.B) {
 	f, ctx := newFlow(), context.Background()
-	b.Run("time.Since", func(b *testing.B) {
-		t0 := time.Now()
-		b.ReportAllocs()
-		for b.Loop() {
-			sinceSink += time.Since(t0)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/step")
-	})
-	b.Run("plain", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s) })
-	})
 	steps := 0
 	hooks := runtime.WithHooks(runtime.Hooks{
 		NodeStart: func(runtime.NodeEvent) { steps++ },
 		NodeEnd:   func(runtime.NodeEvent) { steps++ },
 	})
-	b.Run("NodeStart+NodeEnd", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { return f.Run(ctx, s, hooks) })
-	})
+	paired(b, 2*rounds,
+		variant{"plain", func(s *Counter) error { return f.Run(ctx, s) }},
+		variant{"hooks", func(s *Counter) error { return f.Run(ctx, s, hooks) }},
+		variant{"since", func(*Counter) error {
+			t0 := time.Now()
+			for range 2 * rounds {
+				sinceSink += time.Since(t0)
+			}
+			return nil
+		}},
+	)
 }
 
 // BenchmarkStoreWrite: a StoreWrite hook on steps that change nothing,
@@ -159,12 +185,10 @@ func BenchmarkStoreWrite(b *testing.B) {
 	f, ctx := &Watch{Look: look{n: &n, limit: 2 * rounds}}, context.Background()
 	writes := 0
 	hook := runtime.WithHooks(runtime.Hooks{StoreWrite: func(runtime.WriteEvent) { writes++ }})
-	b.Run("plain", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { n = 0; return f.Run(ctx, s) })
-	})
-	b.Run("StoreWrite", func(b *testing.B) {
-		bench(b, 2*rounds, func(s *Counter) error { n = 0; return f.Run(ctx, s, hook) })
-	})
+	paired(b, 2*rounds,
+		variant{"plain", func(s *Counter) error { n = 0; return f.Run(ctx, s) }},
+		variant{"watched", func(s *Counter) error { n = 0; return f.Run(ctx, s, hook) }},
+	)
 	if writes != 0 {
 		b.Fatalf("%d writes reported on steps that write nothing", writes)
 	}

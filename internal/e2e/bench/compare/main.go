@@ -47,10 +47,10 @@ func added(variant, base, ref, refBase string) func(map[string]float64) float64 
 }
 
 var targets = []target{
-	{"plain step / hand-written loop, context.Background()", 1.25, per("Step/background/generated", "Step/background/hand-written")},
-	{"plain step / hand-written loop, cancellable context", 1.35, per("Step/cancellable/generated", "Step/cancellable/hand-written")},
-	{"NodeStart+NodeEnd overhead per step / one time.Since", 1.5, added("Hooks/NodeStart+NodeEnd", "Hooks/plain", "Hooks/time.Since", "")},
-	{"StoreWrite, no change / plain step", 2, per("StoreWrite/StoreWrite", "StoreWrite/plain")},
+	{"plain step / hand-written loop, context.Background()", 1.25, per("Step/background generated", "Step/background hand")},
+	{"plain step / hand-written loop, cancellable context", 1.35, per("Step/cancellable generated", "Step/cancellable hand")},
+	{"NodeStart+NodeEnd overhead per step / one time.Since", 1.5, added("Hooks hooks", "Hooks plain", "Hooks since", "")},
+	{"StoreWrite, no change / plain step", 2, per("StoreWrite watched", "StoreWrite plain")},
 	{"checkpoint per step, 10 KB store / durable write of its bytes", 1.3, per("Checkpoint/10KB/checkpoint", "Checkpoint/10KB/raw")},
 	{"checkpoint per step, 1 MB store / durable write of its bytes", 1.3, per("Checkpoint/1MB/checkpoint", "Checkpoint/1MB/raw")},
 	{"DurabilityAsync / DurabilitySync, cost added to a step, 10 KB", 0.2, added("Durability/10KB/async", "Durability/10KB/none", "Durability/10KB/sync", "Durability/10KB/none")},
@@ -98,7 +98,7 @@ func main() {
 		}
 		fmt.Printf("| %s | ≤ %.2f | %.2f–%.2f | %s |\n", t.what, t.bound, lo, hi, verdict)
 	}
-	fmt.Printf("\n| benchmark | ns/step, %d rounds | allocs/op |\n|---|---|---|\n", *rounds)
+	fmt.Printf("\n| benchmark | ns/step, %d rounds | allocs/op (a paired benchmark's: all its variants') |\n|---|---|---|\n", *rounds)
 	for _, name := range names {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, ns := range all {
@@ -123,16 +123,28 @@ func parse(out []byte, allocs map[string]string) (map[string]float64, []string) 
 		if i := strings.LastIndex(name, "-"); i > 0 {
 			name = name[:i] // the GOMAXPROCS suffix
 		}
+		first := len(order)
 		for i := 1; i+1 < len(f); i++ {
-			switch f[i+1] {
+			unit := f[i+1]
+			key := name
+			if v, ok := strings.CutSuffix(unit, "-ns/step"); ok {
+				// A variant of a paired benchmark.
+				unit, key = "ns/step", name+" "+v
+			}
+			switch unit {
 			case "ns/step":
 				v, err := strconv.ParseFloat(f[i], 64)
 				check(err)
-				ns[name] = v
-				order = append(order, name)
+				ns[key] = v
+				order = append(order, key)
 			case "allocs/op":
 				allocs[name] = f[i]
 			}
+		}
+		// allocs/op comes last on the line; a paired benchmark's is that of
+		// all its variants together.
+		for _, key := range order[first:] {
+			allocs[key] = allocs[name]
 		}
 	}
 	return ns, order
