@@ -143,8 +143,7 @@ func TestFlowPanic(t *testing.T) {
 // node by the path from the top.
 func TestFlowNested(t *testing.T) {
 	inner := counter("Inner", 2)
-	var outer *Flow[*tf, testStore]
-	outer = testFlow("Outer",
+	outer := testFlow("Outer",
 		Member[*tf, testStore]{Name: "Sub", Subflow: true, Actions: []string{"done"}, Check: func(*tf) error { return nil },
 			Step: func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
 				o, err := inner.Nested(ctx, r, f, s, "Sub")
