@@ -173,6 +173,7 @@ func (g *gen) table(fl *dsl.Flow) {
 	defs = append(defs,
 		field("Snapshot", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("snapshotForHooks")),
 		field("Report", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("reportWrites")),
+		field("Encode", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("appendJSON")),
 		field("Members", jen.Index().Qual(runtimePath, "Member").Types(flowType...).Custom(multi, rows...)),
 	)
 	g.decl([]string{

@@ -23,7 +23,7 @@ var GeneratedLocals = []string{
 	// parameters
 	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
 	// locals
-	"f", "n", "p", "e", "a", "o",
+	"f", "n", "p", "e", "a", "o", "b",
 }
 
 // GeneratedImports are the packages that generated code imports for itself,
@@ -44,7 +44,7 @@ var GeneratedImports = map[string]string{
 // GeneratedMethods are the methods that generated code declares on the
 // store struct and on every flow struct, besides those the model names.
 var GeneratedMethods = struct{ Store, Flow []string }{
-	Store: []string{"snapshotForHooks", "reportWrites"},
+	Store: []string{"snapshotForHooks", "reportWrites", "appendJSON"},
 	Flow:  []string{"Run", "Resume"},
 }
 

@@ -30,6 +30,9 @@ type Flow[F comparable, S any] struct {
 	// only when some set of hooks has StoreWrite.
 	Snapshot func(s, old *S)
 	Report   func(s *S, r *Run, old *S)
+	// Encode appends s to dst as json.Marshal encodes it, for checkpoints
+	// (nil: json.Marshal); the generated one is faster on string fields.
+	Encode func(s *S, dst []byte) ([]byte, error)
 }
 
 // Member is a row of a [Flow]: one node or subflow.
@@ -178,6 +181,9 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int
 // the member running, for drive's recover.
 func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *int) (int, error) {
 	var old S // reused by every step: a snapshot costs no allocation of its own
+	if r.cp != nil && fl.Encode != nil {
+		r.encode = func(dst []byte) ([]byte, error) { return fl.Encode(s, dst) }
+	}
 	for {
 		if r.cancelable && ctx.Err() != nil {
 			return 0, r.refuse(ctx, fl.Name)

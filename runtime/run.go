@@ -61,6 +61,10 @@ type Run struct {
 	path  []string   // with checkpoints, the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
 	saves durable    // the checkpoints not saved yet, by durability
+	// encode encodes the store for a checkpoint, when the flow has an
+	// encoder; encoded is the length of the last encoding, to size the next.
+	encode  func(dst []byte) ([]byte, error)
+	encoded int
 	// config holds the options as given, applied in place.
 	config config
 }
@@ -387,10 +391,19 @@ func (r *Run) stepContext() context.Context {
 // checkpoint makes the checkpoint of the step that just ended, encoding the
 // store once: Save splices these bytes into the file as they are.
 func (r *Run) checkpoint(action, next string, store any) (*Checkpoint, error) {
-	data, err := json.Marshal(store)
+	var data []byte
+	var err error
+	if r.encode != nil {
+		// A buffer of its own, since an asynchronous save may still hold
+		// the last one, sized so that it rarely grows.
+		data, err = r.encode(make([]byte, 0, r.encoded+r.encoded/8+64))
+	} else {
+		data, err = json.Marshal(store)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("flow %s: checkpoint after step %d: store: %w", r.flow, r.step, err)
 	}
+	r.encoded = len(data)
 	return &Checkpoint{
 		Version: CheckpointVersion,
 		Flow:    r.flow,

@@ -104,6 +104,33 @@ func (s *Inquiry) reportWrites(r *runtime.Run, old *Inquiry) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Inquiry) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"question":`...)
+	b = runtime.AppendJSONString(b, s.Question)
+	b = append(b, `,"notes":`...)
+	if b, err = runtime.AppendJSON(b, &s.Notes); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"query":`...)
+	b = runtime.AppendJSONString(b, s.Query)
+	b = append(b, `,"reason":`...)
+	b = runtime.AppendJSONString(b, s.Reason)
+	b = append(b, `,"searches":`...)
+	if b, err = runtime.AppendJSON(b, &s.Searches); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"max_searches":`...)
+	if b, err = runtime.AppendJSON(b, &s.MaxSearches); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"answer":`...)
+	b = runtime.AppendJSONString(b, s.Answer)
+	return append(b, '}'), nil
+}
+
 // DecideAction is an outcome of node Decide.
 type DecideAction int
 
@@ -222,6 +249,7 @@ var flowResearch = runtime.Flow[*Research, Inquiry]{
 	MaxSteps: 20,
 	Snapshot: (*Inquiry).snapshotForHooks,
 	Report:   (*Inquiry).reportWrites,
+	Encode:   (*Inquiry).appendJSON,
 	Members: []runtime.Member[*Research, Inquiry]{
 		{
 			Name:    "Decide",

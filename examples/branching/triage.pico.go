@@ -69,6 +69,23 @@ func (s *Ticket) reportWrites(r *runtime.Run, old *Ticket) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Ticket) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"message":`...)
+	b = runtime.AppendJSONString(b, s.Message)
+	b = append(b, `,"topic":`...)
+	b = runtime.AppendJSONString(b, s.Topic)
+	b = append(b, `,"reply":`...)
+	b = runtime.AppendJSONString(b, s.Reply)
+	b = append(b, `,"bug_id":`...)
+	if b, err = runtime.AppendJSON(b, &s.BugID); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
 // ClassifyAction is an outcome of node Classify.
 type ClassifyAction int
 
@@ -210,6 +227,7 @@ var flowTriage = runtime.Flow[*Triage, Ticket]{
 	Schema:   "4078d5a8e04cbad7",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
+	Encode:   (*Ticket).appendJSON,
 	Members: []runtime.Member[*Triage, Ticket]{
 		{
 			Name:    "Classify",

@@ -56,6 +56,16 @@ func (s *Greeting) reportWrites(r *runtime.Run, old *Greeting) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Greeting) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"name":`...)
+	b = runtime.AppendJSONString(b, s.Name)
+	b = append(b, `,"greeting":`...)
+	b = runtime.AppendJSONString(b, s.Greeting)
+	return append(b, '}'), nil
+}
+
 // GreetNode implements node Greet of hello.pico.
 // Greet is terminal: after its Post the flow finishes.
 //
@@ -105,6 +115,7 @@ var flowHello = runtime.Flow[*Hello, Greeting]{
 	Schema:   "6c110d0b5c817f2a",
 	Snapshot: (*Greeting).snapshotForHooks,
 	Report:   (*Greeting).reportWrites,
+	Encode:   (*Greeting).appendJSON,
 	Members: []runtime.Member[*Hello, Greeting]{
 		{
 			Name:  "Greet",

@@ -76,6 +76,25 @@ func (s *Corpus) reportWrites(r *runtime.Run, old *Corpus) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Corpus) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"dir":`...)
+	b = runtime.AppendJSONString(b, s.Dir)
+	b = append(b, `,"files":`...)
+	if b, err = runtime.AppendJSON(b, &s.Files); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"summaries":`...)
+	if b, err = runtime.AppendJSON(b, &s.Summaries); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"report":`...)
+	b = runtime.AppendJSONString(b, s.Report)
+	return append(b, '}'), nil
+}
+
 // ListAction is an outcome of node List.
 type ListAction int
 
@@ -188,6 +207,7 @@ var flowMapReduce = runtime.Flow[*MapReduce, Corpus]{
 	Schema:   "85270fd0d400f328",
 	Snapshot: (*Corpus).snapshotForHooks,
 	Report:   (*Corpus).reportWrites,
+	Encode:   (*Corpus).appendJSON,
 	Members: []runtime.Member[*MapReduce, Corpus]{
 		{
 			Name:    "List",

@@ -79,6 +79,27 @@ func (s *Job) reportWrites(r *runtime.Run, old *Job) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Job) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"items":`...)
+	if b, err = runtime.AppendJSON(b, &s.Items); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"done":`...)
+	if b, err = runtime.AppendJSON(b, &s.Done); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"lengths":`...)
+	if b, err = runtime.AppendJSON(b, &s.Lengths); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"result":`...)
+	b = runtime.AppendJSONString(b, s.Result)
+	return append(b, '}'), nil
+}
+
 // ProcessAction is an outcome of node Process.
 type ProcessAction int
 
@@ -167,6 +188,7 @@ var flowCollatz = runtime.Flow[*Collatz, Job]{
 	MaxSteps: 100,
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Collatz, Job]{
 		{
 			Name:    "Process",

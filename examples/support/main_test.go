@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -179,5 +180,22 @@ func TestMaxSteps(t *testing.T) {
 	want := `level=ERROR msg="flow end" flow=Support steps=50 error="flow Research: step 51 exceeds max_steps 50"` + "\n"
 	if log.String() != want {
 		t.Errorf("log:\n%s\nwant:\n%s", log.String(), want)
+	}
+}
+
+// The generated store encoder, which checkpoints use, writes the bytes of
+// json.Marshal for every kind of field the store has.
+func TestStoreJSON(t *testing.T) {
+	for _, s := range []*Ticket{
+		NewTicket(),
+		{Query: "<how> & \"why\"\n", Intent: "faq", URLs: []string{"a", "b\u2028"}, Pages: []Page{{URL: "u", Title: "t\xff", Links: []string{"x"}}}, Answer: "日本語"},
+	} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.appendJSON(nil); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("appendJSON = %s, %v; want %s", got, err, want)
+		}
 	}
 }

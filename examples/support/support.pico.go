@@ -92,6 +92,29 @@ func (s *Ticket) reportWrites(r *runtime.Run, old *Ticket) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Ticket) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"query":`...)
+	b = runtime.AppendJSONString(b, s.Query)
+	b = append(b, `,"intent":`...)
+	b = runtime.AppendJSONString(b, s.Intent)
+	b = append(b, `,"topic":`...)
+	b = runtime.AppendJSONString(b, s.Topic)
+	b = append(b, `,"urls":`...)
+	if b, err = runtime.AppendJSON(b, &s.URLs); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"pages":`...)
+	if b, err = runtime.AppendJSON(b, &s.Pages); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"answer":`...)
+	b = runtime.AppendJSONString(b, s.Answer)
+	return append(b, '}'), nil
+}
+
 // ClassifyAction is an outcome of node Classify.
 type ClassifyAction int
 
@@ -237,6 +260,7 @@ var flowResearch = runtime.Flow[*Research, Ticket]{
 	Schema:   "210854a77e97e641",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
+	Encode:   (*Ticket).appendJSON,
 	Members: []runtime.Member[*Research, Ticket]{
 		{
 			Name:    "Fetch",
@@ -328,6 +352,7 @@ var flowSupport = runtime.Flow[*Support, Ticket]{
 	MaxSteps: 50,
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
+	Encode:   (*Ticket).appendJSON,
 	Members: []runtime.Member[*Support, Ticket]{
 		{
 			Name:    "Classify",

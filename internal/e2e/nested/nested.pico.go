@@ -56,6 +56,19 @@ func (s *Calc) reportWrites(r *runtime.Run, old *Calc) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Calc) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"value":`...)
+	if b, err = runtime.AppendJSON(b, &s.Value); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"path":`...)
+	b = runtime.AppendJSONString(b, s.Path)
+	return append(b, '}'), nil
+}
+
 // SetAction is an outcome of node Set.
 type SetAction int
 
@@ -237,6 +250,7 @@ var flowNumber = runtime.Flow[*Number, Calc]{
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
+	Encode:   (*Calc).appendJSON,
 	Members: []runtime.Member[*Number, Calc]{
 		{
 			Name:    "Set",
@@ -350,6 +364,7 @@ var flowPlus = runtime.Flow[*Plus, Calc]{
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
+	Encode:   (*Calc).appendJSON,
 	Members: []runtime.Member[*Plus, Calc]{
 		{
 			Name:    "Number",
@@ -450,6 +465,7 @@ var flowCompose = runtime.Flow[*Compose, Calc]{
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
+	Encode:   (*Calc).appendJSON,
 	Members: []runtime.Member[*Compose, Calc]{
 		{
 			Name:    "Plus",
@@ -563,6 +579,7 @@ var flowInner = runtime.Flow[*Inner, Calc]{
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
+	Encode:   (*Calc).appendJSON,
 	Members: []runtime.Member[*Inner, Calc]{
 		{
 			Name:    "Decide",
@@ -643,6 +660,7 @@ var flowRoute = runtime.Flow[*Route, Calc]{
 	Schema:   "a3d706a2756ef735",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
+	Encode:   (*Calc).appendJSON,
 	Members: []runtime.Member[*Route, Calc]{
 		{
 			Name:    "Inner",

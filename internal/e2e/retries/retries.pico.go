@@ -83,6 +83,35 @@ func (s *Job) reportWrites(r *runtime.Run, old *Job) {
 	}
 }
 
+// appendJSON appends s to b as json.Marshal encodes it, for checkpoints, with
+// its string fields encoded by the runtime's faster encoder.
+func (s *Job) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"result":`...)
+	b = runtime.AppendJSONString(b, s.Result)
+	b = append(b, `,"numbers":`...)
+	if b, err = runtime.AppendJSON(b, &s.Numbers); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"sums":`...)
+	if b, err = runtime.AppendJSON(b, &s.Sums); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"total":`...)
+	if b, err = runtime.AppendJSON(b, &s.Total); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"items":`...)
+	if b, err = runtime.AppendJSON(b, &s.Items); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"outputs":`...)
+	if b, err = runtime.AppendJSON(b, &s.Outputs); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
 // FlakyNode implements node Flaky of retries.pico.
 // Exec: attempts 3, wait 1ms, backoff 2.
 // Flaky is terminal: after its Post the flow finishes.
@@ -176,6 +205,7 @@ var flowRetry = runtime.Flow[*Retry, Job]{
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Retry, Job]{
 		{
 			Name:  "Flaky",
@@ -243,6 +273,7 @@ var flowFail = runtime.Flow[*Fail, Job]{
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Fail, Job]{
 		{
 			Name:  "Broken",
@@ -310,6 +341,7 @@ var flowFallback = runtime.Flow[*Fallback, Job]{
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Fallback, Job]{
 		{
 			Name:  "Rescued",
@@ -382,6 +414,7 @@ var flowSum = runtime.Flow[*Sum, Job]{
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Sum, Job]{
 		{
 			Name:  "Chunks",
@@ -451,6 +484,7 @@ var flowParallel = runtime.Flow[*Parallel, Job]{
 	Schema:   "22007cdb5a8634d8",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
+	Encode:   (*Job).appendJSON,
 	Members: []runtime.Member[*Parallel, Job]{
 		{
 			Name:  "Slow",
