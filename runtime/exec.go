@@ -25,12 +25,21 @@ type Policy struct {
 	Parallel int           // batch elements run at once; 0 or 1: one after another
 }
 
+// policyFor is the policy of the current node's Exec: declared, or what a
+// WithPolicy override makes of it.
+func (r *Run) policyFor(declared Policy) Policy {
+	if r.policy == nil {
+		return declared
+	}
+	return r.policy(r.node, declared)
+}
+
 // retryAfter is implemented by errors that know when to try again, such as
 // an HTTP 429 carrying a Retry-After header.
 type retryAfter interface{ RetryAfter() time.Duration }
 
-// Exec runs exec under policy p: up to p.Attempts tries, each limited to
-// p.Timeout, with pauses between them. It returns the result of the first
+// Exec runs exec under policy p (or what [WithPolicy] makes of it): up to
+// p.Attempts tries, each limited to p.Timeout, with pauses between them. It returns the result of the first
 // try that succeeds, or the error of the last one; generated code wraps that
 // error with [Run.Fail].
 //
@@ -46,6 +55,7 @@ type retryAfter interface{ RetryAfter() time.Duration }
 // closure.
 func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Context) (E, error)) (E, error) {
 	r.phase = PhaseExec
+	p = r.policyFor(p)
 	rt := retrier{wait: p.Wait}
 	for {
 		e, err := try(ctx, p.Timeout, exec)
@@ -53,6 +63,7 @@ func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Contex
 			return e, nil
 		}
 		if err = rt.next(ctx, r, p, err); err != nil {
+			r.attempts = rt.n
 			var zero E
 			return zero, err
 		}
@@ -60,8 +71,8 @@ func Exec[E any](ctx context.Context, r *Run, p Policy, exec func(context.Contex
 }
 
 // Fallback gives the result of a node's ExecFallback once every attempt of
-// Exec has failed with err: fallback(ctx, err), whose error (nil or not) is
-// the step's. When ctx is done it returns err unchanged and calls nothing: a
+// Exec has failed with err: it fires the Fallback hooks, then calls
+// fallback(ctx, err), whose error (nil or not) is the step's. When ctx is done it returns err unchanged and calls nothing: a
 // canceled run stops, it does not fall back. A panic in fallback is the
 // run's to recover, as one in Exec is.
 func Fallback[E any](ctx context.Context, r *Run, err error, fallback func(context.Context, error) (E, error)) (E, error) {
@@ -70,21 +81,26 @@ func Fallback[E any](ctx context.Context, r *Run, err error, fallback func(conte
 		return zero, err
 	}
 	r.phase = PhaseExec
+	if herr := r.fellBack(max(r.attempts, 1), err); herr != nil {
+		var zero E
+		return zero, herr
+	}
 	return fallback(ctx, err)
 }
 
-// ExecBatch runs exec on every element of items, each under policy p as
-// [Exec] does, and returns the results in the order of items (an empty,
-// non-nil slice for no items). With p.Parallel > 1, up to that many elements
-// run at once; the first failure cancels the context of the others and is
+// ExecBatch runs exec on every element of items, each under the policy p
+// (declared, or as WithPolicy overrides it) as [Exec] does, and returns the
+// results in the order of items (an empty, non-nil slice for no items).
+// With p.Parallel > 1, up to that many elements run at once; the first failure cancels the context of the others and is
 // the error returned, and a panic in an element becomes a *[PanicError].
 //
 // fallback, when not nil, is the node's ExecFallback: once every attempt of
 // an element has failed and its context is not done, fallback(ctx, item, err)
 // decides the element's result, as [Fallback] does for a whole Exec. An
 // element canceled because another failed does not fall back.
-func ExecBatch[P, E any](ctx context.Context, r *Run, p Policy, items []P, exec func(context.Context, P) (E, error), fallback func(context.Context, P, error) (E, error)) ([]E, error) {
+func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P, exec func(context.Context, P) (E, error), fallback func(context.Context, P, error) (E, error)) ([]E, error) {
 	r.phase = PhaseExec
+	p := r.policyFor(declared) // assigned once: the goroutines copy it
 	out := make([]E, len(items))
 	if p.Parallel <= 1 || len(items) <= 1 {
 		for i, item := range items {
@@ -147,6 +163,10 @@ func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context
 		}
 		if err = rt.next(ctx, r, p, err); err != nil {
 			if fallback != nil && ctx.Err() == nil {
+				if herr := r.fellBack(rt.n, err); herr != nil {
+					var zero E
+					return zero, herr
+				}
 				return fallback(ctx, item, err)
 			}
 			var zero E

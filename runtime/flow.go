@@ -89,7 +89,7 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 		return err
 	}
 	r := start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts)
-	_, err := fl.drive(ctx, r, f, s)
+	_, err := fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)
 }
 
@@ -113,7 +113,7 @@ func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opt
 		return r.finish(nil)
 	}
 	r.entry = cp.Next
-	_, err = fl.drive(ctx, r, f, s)
+	_, err = fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)
 }
 
@@ -199,7 +199,16 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		if watch {
 			fl.Snapshot(s, &old)
 		}
-		next, a, err := m.Step(f, ctx, r, s)
+		var next, a int
+		var err error
+		if len(r.interceptors) > 0 && !m.Subflow {
+			next, a, err = r.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return m.Step(f, ctx, r, s) })
+		} else {
+			next, a, err = m.Step(f, ctx, r, s)
+		}
+		if r.emits && err == nil {
+			err = r.emitFailed()
+		}
 		if watch {
 			// Reported even when the step failed: its writes happened.
 			fl.Report(s, r, &old)

@@ -1,17 +1,23 @@
 package runtime
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Option configures one run of a flow; pass it to the generated Run method.
 type Option func(*config)
 
 // config collects the options of one run before Start applies them.
 type config struct {
-	hooks       []Hooks
-	cp          Checkpointer
-	maxSteps    int
-	maxStepsSet bool
-	durability  Durability
+	hooks        []Hooks
+	cp           Checkpointer
+	maxSteps     int
+	maxStepsSet  bool
+	durability   Durability
+	runID        string
+	policy       func(node string, p Policy) Policy
+	interceptors []Interceptor
 }
 
 // WithHooks reports the run's events to h. It may be given several times:
@@ -34,6 +40,39 @@ func WithCheckpoints(c Checkpointer) Option {
 	return func(cf *config) { cf.cp = c }
 }
 
+// WithRunID gives the run the ID id, which events, log lines and
+// checkpoints carry, in place of a fresh random one ("" keeps the random
+// one). A resumed run keeps its checkpoint's ID unless this says otherwise.
+func WithRunID(id string) Option {
+	return func(c *config) { c.runID = id }
+}
+
+// WithPolicy overrides the Exec policy of the run's nodes: f gets each
+// node's name and the policy its .pico declares and returns the one to use
+// (attempts, wait, backoff, timeout; parallel too, for a batch node). A
+// test can run a flow with `wait 30s` retries in milliseconds. Given
+// several times, the last one wins.
+func WithPolicy(f func(node string, p Policy) Policy) Option {
+	return func(c *config) { c.policy = f }
+}
+
+// Interceptor wraps one step of a run: it is called with the context of
+// the run, an event naming the step (Flow, RunID, Node, Step) and step,
+// which runs the node (Prep, Exec, Post) with the context given to it, so
+// that a span started here is the parent of the node's own. It returns
+// step's error, or its own.
+type Interceptor func(ctx context.Context, e NodeEvent, step func(context.Context) error) error
+
+// WithInterceptor wraps every step of the run in ic. Given several times,
+// they compose in the order given: the first is the outermost.
+func WithInterceptor(ic Interceptor) Option {
+	return func(c *config) {
+		if ic != nil {
+			c.interceptors = append(c.interceptors, ic)
+		}
+	}
+}
+
 // WithDurability says when the run saves its checkpoints (see
 // [Durability]); without it, DurabilitySync: before the next step begins.
 // It matters only with [WithCheckpoints].
@@ -52,11 +91,23 @@ type Hooks struct {
 	NodeEnd   func(NodeEvent)  // a step succeeded: Action ("" for a terminal node), Elapsed
 	NodeError func(NodeEvent)  // a step failed: Err is the *NodeError, Elapsed
 	Retry     func(RetryEvent) // after a failed Exec attempt, before the pause
+	// every attempt failed (for a batch: of one element) and the node's
+	// ExecFallback is about to run: Attempt is the attempts made, Err the
+	// last one's error
+	Fallback func(RetryEvent)
 	// after a Post (even one that failed: its writes happened), once per
 	// store field it changed. Generated code compares the store before and
 	// after Post only when some set of hooks has StoreWrite.
 	StoreWrite func(WriteEvent)
+	Emit       func(EmitEvent) // node code called runtime.Emit
 	FlowEnd    func(FlowEvent) // the run ended: Steps, Err, Elapsed
+}
+
+// EmitEvent is a value that node code of a step passed to [Emit].
+type EmitEvent struct {
+	Flow, RunID, Node string
+	Step              int
+	Value             any
 }
 
 // FlowEvent describes the start or the end of a run. Steps is the number of
@@ -103,5 +154,6 @@ type WriteEvent struct {
 // keeps a run on the zero-cost path.
 func (h *Hooks) hasAny() bool {
 	return h.FlowStart != nil || h.NodeStart != nil || h.NodeEnd != nil ||
-		h.NodeError != nil || h.Retry != nil || h.StoreWrite != nil || h.FlowEnd != nil
+		h.NodeError != nil || h.Retry != nil || h.Fallback != nil || h.StoreWrite != nil ||
+		h.Emit != nil || h.FlowEnd != nil
 }

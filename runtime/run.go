@@ -31,6 +31,7 @@ type Run struct {
 	ends     bool // some set of hooks has NodeEnd
 	timed    bool // some set of hooks has NodeEnd or NodeError: steps read the clock
 	ending   bool // a step's end has work: NodeEnd, timing or a checkpoint
+	emits    bool // some set of hooks has Emit: the run's context carries the run
 	// cancelable is whether the run's context can be canceled at all.
 	cancelable bool
 	// hooking is the hook being called on the run's goroutine inside a
@@ -61,6 +62,16 @@ type Run struct {
 	path  []string   // with checkpoints, the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
 	saves durable    // the checkpoints not saved yet, by durability
+	// policy overrides the nodes' Exec policies (WithPolicy); interceptors
+	// wrap each step (WithInterceptor), the first outermost.
+	policy       func(node string, p Policy) Policy
+	interceptors []Interceptor
+	// attempts is the number of attempts of the last Exec that failed, for
+	// the Fallback hook.
+	attempts int
+	// emitErr is the error of an Emit hook that panicked, possibly on a
+	// batch element's goroutine: the step fails with it when it ends.
+	emitErr error
 	// encode encodes the store for a checkpoint, when the flow has an
 	// encoder; encoded is the length of the last encoding, to size the next.
 	encode  func(dst []byte) ([]byte, error)
@@ -128,9 +139,16 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, op
 			r.starts = r.starts || h.NodeStart != nil
 			r.ends = r.ends || h.NodeEnd != nil
 			r.timed = r.timed || h.NodeEnd != nil || h.NodeError != nil
+			r.emits = r.emits || h.Emit != nil
 		}
 	}
-	r.observed = len(r.hooks) > 0 || r.cp != nil
+	r.policy, r.interceptors = c.policy, c.interceptors
+	if c.runID != "" {
+		r.id = c.runID
+	}
+	// A policy override and interceptors need each step named: they take
+	// the observed loop too.
+	r.observed = len(r.hooks) > 0 || r.cp != nil || r.policy != nil || len(r.interceptors) > 0
 	r.ending = r.ends || r.timed || r.cp != nil
 	// Whether the run's context can be canceled is decided once: for one
 	// that cannot, no step asks it again. A plain run's loop asks a
@@ -172,9 +190,10 @@ const (
 	inNodeStart
 	inNodeEnd
 	inStoreWrite
+	inInterceptor
 )
 
-var hookNames = [...]string{inNodeStart: "NodeStart", inNodeEnd: "NodeEnd", inStoreWrite: "StoreWrite"}
+var hookNames = [...]string{inNodeStart: "NodeStart", inNodeEnd: "NodeEnd", inStoreWrite: "StoreWrite", inInterceptor: "Interceptor"}
 
 // recovered is the error of a step that panicked with v: a *HookError when
 // a hook was being called, else the failure of node of flow, which was
@@ -472,6 +491,100 @@ func (r *Run) finish(err error) error {
 		}
 	}
 	return err
+}
+
+// fellBack fires the Fallback hooks: every one of attempts attempts failed,
+// the last with err, and ExecFallback runs next.
+func (r *Run) fellBack(attempts int, err error) error {
+	if len(r.hooks) == 0 {
+		return nil
+	}
+	ev := RetryEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Attempt: attempts, Err: err}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.hooks {
+		if f := r.hooks[i].Fallback; f != nil {
+			if herr := callHook("Fallback", f, ev, err); herr != nil {
+				return herr
+			}
+		}
+	}
+	return nil
+}
+
+// runKey is the key under which the context of a run with Emit hooks
+// carries the run.
+type runKey struct{}
+
+// context returns the context steps get: ctx itself, or, when some hook
+// has Emit, ctx carrying the run for Emit to find.
+func (r *Run) context(ctx context.Context) context.Context {
+	if !r.emits {
+		return ctx
+	}
+	return context.WithValue(ctx, runKey{}, r)
+}
+
+// Emit delivers v to every Emit hook of the run that ctx belongs to, at
+// once and in order, with the flow, run, node and step: node code calls it,
+// Exec typically, to stream a model's tokens to a UI while the node runs.
+// It is safe from any goroutine of a step (a parallel batch's elements are
+// serialized). Outside a run, or in a run without Emit hooks, it does
+// nothing, at the cost of one context lookup.
+func Emit(ctx context.Context, v any) {
+	if r, ok := ctx.Value(runKey{}).(*Run); ok {
+		r.emit(v)
+	}
+}
+
+func (r *Run) emit(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ev := EmitEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Value: v}
+	for i := range r.hooks {
+		if f := r.hooks[i].Emit; f != nil && r.emitErr == nil {
+			r.emitErr = callHook("Emit", f, ev, nil)
+		}
+	}
+}
+
+// emitFailed returns the error of an Emit hook that panicked during the
+// step, once.
+func (r *Run) emitFailed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := r.emitErr
+	r.emitErr = nil
+	if err != nil {
+		r.hookFailed(err)
+	}
+	return err
+}
+
+// intercept runs step inside the run's interceptors, the first outermost,
+// as step stepNo of node of flow.
+func (r *Run) intercept(ctx context.Context, flow, node string, step func(context.Context) (int, int, error)) (next, action int, err error) {
+	ran := false
+	run := func(ctx context.Context) error {
+		ran = true
+		r.hooking = noHook // a panic in here is the node's
+		var err error
+		next, action, err = step(ctx)
+		r.hooking = inInterceptor
+		return err
+	}
+	ev := NodeEvent{Flow: flow, RunID: r.id, Node: node, Step: r.step + 1}
+	for i := len(r.interceptors) - 1; i >= 0; i-- {
+		ic, inner := r.interceptors[i], run
+		run = func(ctx context.Context) error { return ic(ctx, ev, inner) }
+	}
+	r.hooking = inInterceptor
+	err = run(ctx)
+	r.hooking = noHook
+	if err == nil && !ran {
+		err = fmt.Errorf("flow %s: an interceptor returned without running step %d (%s)", flow, r.step+1, node)
+	}
+	return next, action, err
 }
 
 // retried fires the Retry hooks for a failed attempt that will be tried

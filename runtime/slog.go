@@ -14,12 +14,15 @@ import (
 //	node end     Info   flow, run_id, node, step, action, elapsed
 //	node error   Error  flow, run_id, node, step, elapsed, error
 //	retry        Warn   flow, run_id, node, step, attempt, wait, error
+//	fallback     Warn   flow, run_id, node, step, attempt, error
 //	store write  Debug  flow, run_id, node, step, field
 //	flow end     Info   flow, run_id, steps, elapsed (Error, with error, when the run failed)
 //
 // For node events, flow is the flow the node belongs to (a subflow's, inside
-// one); run_id tells the lines of concurrent runs apart. A store write logs the field's .pico name but not its values, which
-// may be large or private; a StoreWrite hook of your own can log them.
+// one); run_id tells the lines of concurrent runs apart. A store write logs
+// the field's .pico name but not its values, which may be large or private;
+// a StoreWrite hook of your own can log them. Emit values are not logged:
+// they are a stream (a model's tokens), for an Emit hook of your own.
 //
 // StoreWrite is set only when l has Debug enabled at the time SlogHooks is
 // called: with it set, generated code copies the store before every Post,
@@ -53,6 +56,11 @@ func SlogHooks(l *slog.Logger) Hooks {
 			l.LogAttrs(ctx, slog.LevelWarn, "retry",
 				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
 				slog.Int("attempt", e.Attempt), slog.Duration("wait", e.Wait), slog.Any("error", e.Err))
+		},
+		Fallback: func(e RetryEvent) {
+			l.LogAttrs(ctx, slog.LevelWarn, "fallback",
+				slog.String("flow", e.Flow), slog.String("run_id", e.RunID), slog.String("node", e.Node), slog.Int("step", e.Step),
+				slog.Int("attempt", e.Attempt), slog.Any("error", e.Err))
 		},
 		FlowEnd: func(e FlowEvent) {
 			attrs := []slog.Attr{

@@ -98,3 +98,19 @@ func TestParallelBatch(t *testing.T) {
 		t.Errorf("%d outputs, peak %d in flight; want 40 and a peak of 2 to 10", len(j.Outputs), node.peak)
 	}
 }
+
+// WithPolicy changes a generated node's policy for one run: Broken, declared
+// with 4 attempts, is tried twice, and the override is told its name.
+func TestWithPolicyOverridesTheDeclaredPolicy(t *testing.T) {
+	calls := 0
+	var named []string
+	policy := runtime.WithPolicy(func(node string, p runtime.Policy) runtime.Policy {
+		named = append(named, node)
+		p.Attempts = 2
+		return p
+	})
+	err := (&Fail{Broken: failing{failures: 100, calls: &calls}}).Run(context.Background(), &Job{}, policy)
+	if err == nil || calls != 2 || !slices.Equal(named, []string{"Broken"}) {
+		t.Errorf("err %v after %d calls, override called for %v; want a failure after 2 calls, for [Broken]", err, calls, named)
+	}
+}
