@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -307,5 +308,21 @@ func TestExecBatchNoFallbackWhenCanceled(t *testing.T) {
 		})
 	if called || !errors.Is(err, context.Canceled) {
 		t.Errorf("fallback called %t, error %v; want no call and context.Canceled", called, err)
+	}
+}
+
+// An element that calls runtime.Goexit (t.FailNow does) fails the batch:
+// it never returns, and its result would otherwise be taken as the zero
+// value.
+func TestExecBatchGoexit(t *testing.T) {
+	r := begun(t)
+	out, err := ExecBatch(context.Background(), r, Policy{Parallel: 3}, []int{1, 2, 3, 4, 5, 6}, func(ctx context.Context, i int) (int, error) {
+		if i == 4 {
+			goruntime.Goexit()
+		}
+		return i, nil
+	}, nil)
+	if !errors.Is(err, errGoexit) || out != nil {
+		t.Errorf("got %v, %v; want the Goexit error", out, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -112,8 +113,15 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 		}
 		return out, nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	// gctx is canceled by the first element that fails, and by one that
+	// calls runtime.Goexit (t.FailNow in a test, say): such an element never
+	// returns, so errgroup would see no error and the batch would go on
+	// with its zero result.
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	g, gctx := errgroup.WithContext(cctx)
 	g.SetLimit(p.Parallel)
+	var exited atomic.Bool
 	started := 0
 	for i := range items {
 		// Stop handing out elements once one failed; Go would only start
@@ -125,24 +133,36 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 		g.Go(func() (err error) {
 			// A panic on this goroutine (in exec or fallback) would kill the
 			// process: no deferred Recover of the run method can reach it.
+			returned := false
 			defer func() {
 				if v := recover(); v != nil {
 					err = &PanicError{Value: v, Stack: debug.Stack()}
+				} else if !returned {
+					exited.Store(true)
+					cancel(errGoexit)
 				}
 			}()
-			// An element whose turn came after a failure is not run.
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			e, err := execItem(gctx, r, p, exec, fallback, items[i])
-			if err != nil {
-				return err
-			}
-			out[i] = e
-			return nil
+			err = func() error {
+				// An element whose turn came after a failure is not run.
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				e, err := execItem(gctx, r, p, exec, fallback, items[i])
+				if err != nil {
+					return err
+				}
+				out[i] = e
+				return nil
+			}()
+			returned = true // not reached when the element called Goexit
+			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if exited.Load() {
+		return nil, errGoexit
+	}
+	if err != nil {
 		return nil, err
 	}
 	// Elements left unstarted with no failure reported: the caller's ctx was
@@ -152,6 +172,9 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 	}
 	return out, nil
 }
+
+// errGoexit is the error of a batch whose element called runtime.Goexit.
+var errGoexit = errors.New("a batch element called runtime.Goexit (t.FailNow or t.SkipNow in a test?)")
 
 // execItem is Exec, then Fallback when given, for one element of a batch.
 func execItem[P, E any](ctx context.Context, r *Run, p Policy, exec func(context.Context, P) (E, error), fallback func(context.Context, P, error) (E, error), item P) (E, error) {

@@ -89,6 +89,7 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 		return err
 	}
 	r := start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	defer r.finishGoexit()
 	_, err := fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)
 }
@@ -113,6 +114,7 @@ func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opt
 		return r.finish(nil)
 	}
 	r.entry = cp.Next
+	defer r.finishGoexit()
 	_, err = fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -211,4 +212,34 @@ func mustCheckpoint(t *testing.T, dir, id string, step int) *Checkpoint {
 		t.Fatal(err)
 	}
 	return cp
+}
+
+// runtime.Goexit in node code ends the goroutine running the flow, as Go
+// defines, but the run's hooks see it fail and its checkpoints are saved.
+func TestFlowGoexit(t *testing.T) {
+	fl := counter("G", 3)
+	step := fl.Members[1].Step
+	fl.Members[1].Step = func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
+		if _, _, err := step(f, ctx, r, s); err != nil {
+			return 0, 0, err
+		}
+		goruntime.Goexit()
+		return 0, 0, nil
+	}
+	var ended error
+	c := &recordSaves{}
+	hooks := WithHooks(Hooks{FlowEnd: func(e FlowEvent) { ended = e.Err }})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = fl.Run(context.Background(), &tf{}, &testStore{}, []Option{hooks, WithCheckpoints(c), WithDurability(DurabilityExit)})
+		t.Error("Run returned after Goexit")
+	}()
+	<-done
+	if !errors.Is(ended, errRunGoexit) {
+		t.Errorf("FlowEnd saw %v, want the Goexit error", ended)
+	}
+	if got, want := c.saved(), []string{"1 N1->N2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("saved %q, want %q", got, want)
+	}
 }

@@ -72,6 +72,8 @@ type Run struct {
 	// emitErr is the error of an Emit hook that panicked, possibly on a
 	// batch element's goroutine: the step fails with it when it ends.
 	emitErr error
+	// finished is set once the run has ended (see finishGoexit).
+	finished bool
 	// encode encodes the store for a checkpoint, when the flow has an
 	// encoder; encoded is the length of the last encoding, to size the next.
 	encode  func(dst []byte) ([]byte, error)
@@ -464,11 +466,26 @@ func (r *Run) Write(field string, old, new any) {
 	r.hooking = noHook
 }
 
+// errRunGoexit is the error a run ends with, for its hooks and checkpoints,
+// when node code called runtime.Goexit on the goroutine running it.
+var errRunGoexit = errors.New("node code called runtime.Goexit (t.FailNow or t.SkipNow in a test?)")
+
+// finishGoexit, deferred by a Flow's Run and Resume, ends the run when node
+// code called runtime.Goexit on its goroutine: the goroutine ends, as Go
+// says it must, but hooks see the run fail and pending checkpoints are
+// saved.
+func (r *Run) finishGoexit() {
+	if !r.finished {
+		_ = r.finish(errRunGoexit)
+	}
+}
+
 // finish ends the run with err (nil on success): it saves the checkpoints
 // still to be saved (those of DurabilityAsync and DurabilityExit), fires
 // FlowEnd and returns err, or the error of a save or of a hook that
 // panicked.
 func (r *Run) finish(err error) error {
+	r.finished = true
 	if r.cp != nil {
 		if serr := r.saves.flush(r.stepContext(), r.cp); serr != nil {
 			// The run's own error comes first; a lost checkpoint is
