@@ -10,6 +10,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -537,16 +538,19 @@ func changed(t *dsl.Type, cur, old *jen.Statement) jen.Code {
 	return jen.Op("!").Qual(reflectPath, "DeepEqual").Call(cur, old)
 }
 
-// schema fingerprints the store: its name and each field's .pico name and
-// type, with packages by path. A checkpoint records it, so that resuming
-// with a changed store fails instead of misreading the saved JSON.
+// schema fingerprints the store field by field: "name=hash" for each field,
+// sorted by name, the hash being of its type with packages by path. A
+// checkpoint records it, so that a resume can tell which fields were added
+// (they keep their defaults), removed or changed type (refused, naming the
+// field, rather than misreading the saved JSON).
 func schema(st *dsl.Store) string {
-	h := sha256.New()
-	fmt.Fprintln(h, st.Name)
+	fields := make([]string, 0, len(st.Fields))
 	for _, fd := range st.Fields {
-		fmt.Fprintln(h, fd.Name, canonical(fd.Type))
+		sum := sha256.Sum256([]byte(canonical(fd.Type)))
+		fields = append(fields, fd.Name+"="+hex.EncodeToString(sum[:4]))
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	slices.Sort(fields) // the order of the fields does not matter to JSON
+	return strings.Join(fields, " ")
 }
 
 // canonical writes t with package paths instead of names, so that an

@@ -30,8 +30,9 @@ const CheckpointVersion = 1
 // began the run (a step inside a subflow is saved under it too); Step counts
 // from 1 across the run. Node is the node that completed, Action its action
 // ("" for a terminal node) and Next the node to run next ("" when the run
-// had finished). Schema is the fingerprint of the store's fields and Store
-// the store itself, as encoding/json encodes it.
+// had finished). Schema is the fingerprint of the store's fields
+// ("name=hash" per field, sorted) and Store the store itself, as
+// encoding/json encodes it.
 //
 // Checksum is the hex SHA-256 of the bytes json.Marshal gives for the
 // checkpoint with Checksum set to "": compact, keys in the order of the

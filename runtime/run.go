@@ -94,20 +94,22 @@ func start(ctx context.Context, flow, schema string, maxSteps int, opts []Option
 // resume begins a run of flow that continues checkpoint cp: it keeps cp's
 // run ID, numbers steps on from cp.Step (so max_steps counts the steps
 // before the checkpoint too) and fires FlowStart with Steps = cp.Step. It
-// fails when cp is nil, belongs to another flow, has another store schema
-// (the error wraps [ErrSchemaMismatch]) or a newer format.
+// fails when cp is nil, belongs to another flow, has a store schema this one
+// cannot read (the error wraps [ErrSchemaMismatch] and names the field; see
+// compatible) or a newer format.
 func resume(ctx context.Context, cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*Run, error) {
 	switch {
 	case cp == nil:
 		return nil, fmt.Errorf("resume flow %s: nil checkpoint", flow)
 	case cp.Flow != flow:
 		return nil, fmt.Errorf("resume flow %s: checkpoint belongs to flow %s", flow, cp.Flow)
-	case cp.Schema != schema:
-		return nil, fmt.Errorf("resume flow %s: %w: the checkpoint has %q, the store now has %q", flow, ErrSchemaMismatch, cp.Schema, schema)
 	case cp.Version > CheckpointVersion:
 		return nil, fmt.Errorf("resume flow %s: checkpoint version %d is newer than this runtime reads (%d)", flow, cp.Version, CheckpointVersion)
 	case cp.Step < 0:
 		return nil, fmt.Errorf("resume flow %s: checkpoint has step %d", flow, cp.Step)
+	}
+	if err := compatible(cp, schema); err != nil {
+		return nil, fmt.Errorf("resume flow %s: %w", flow, err)
 	}
 	// A checkpoint made by hand has no ID: the run gets a fresh one.
 	return newRun(ctx, flow, schema, cp.RunID, cp.Step, maxSteps, opts), nil

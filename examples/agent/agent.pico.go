@@ -245,7 +245,7 @@ func (f *Research) Resume(ctx context.Context, s *Inquiry, cp *runtime.Checkpoin
 // its step method.
 var flowResearch = runtime.Flow[*Research, Inquiry]{
 	Name:     "Research",
-	Schema:   "b2b85674d25c1b42",
+	Schema:   "answer=473287f8 max_searches=6da88c34 notes=4af10117 query=473287f8 question=473287f8 reason=473287f8 searches=6da88c34",
 	MaxSteps: 20,
 	Snapshot: (*Inquiry).snapshotForHooks,
 	Report:   (*Inquiry).reportWrites,

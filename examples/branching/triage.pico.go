@@ -224,7 +224,7 @@ func (f *Triage) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint, 
 // its step method.
 var flowTriage = runtime.Flow[*Triage, Ticket]{
 	Name:     "Triage",
-	Schema:   "4078d5a8e04cbad7",
+	Schema:   "bug_id=6da88c34 message=473287f8 reply=473287f8 topic=473287f8",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
 	Encode:   (*Ticket).appendJSON,

@@ -112,7 +112,7 @@ func (f *Hello) Resume(ctx context.Context, s *Greeting, cp *runtime.Checkpoint,
 // its step method.
 var flowHello = runtime.Flow[*Hello, Greeting]{
 	Name:     "Hello",
-	Schema:   "6c110d0b5c817f2a",
+	Schema:   "greeting=473287f8 name=473287f8",
 	Snapshot: (*Greeting).snapshotForHooks,
 	Report:   (*Greeting).reportWrites,
 	Encode:   (*Greeting).appendJSON,

@@ -204,7 +204,7 @@ func (f *MapReduce) Resume(ctx context.Context, s *Corpus, cp *runtime.Checkpoin
 // its step method.
 var flowMapReduce = runtime.Flow[*MapReduce, Corpus]{
 	Name:     "MapReduce",
-	Schema:   "85270fd0d400f328",
+	Schema:   "dir=473287f8 files=4af10117 report=473287f8 summaries=7590e4d0",
 	Snapshot: (*Corpus).snapshotForHooks,
 	Report:   (*Corpus).reportWrites,
 	Encode:   (*Corpus).appendJSON,

@@ -184,7 +184,7 @@ func (f *Collatz) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, op
 // its step method.
 var flowCollatz = runtime.Flow[*Collatz, Job]{
 	Name:     "Collatz",
-	Schema:   "d402ccb26c80b38f",
+	Schema:   "done=6da88c34 items=6da88c34 lengths=7c8c8866 result=473287f8",
 	MaxSteps: 100,
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,

@@ -257,7 +257,7 @@ func (f *Research) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint
 // its step method.
 var flowResearch = runtime.Flow[*Research, Ticket]{
 	Name:     "Research",
-	Schema:   "210854a77e97e641",
+	Schema:   "answer=473287f8 intent=473287f8 pages=045b2033 query=473287f8 topic=473287f8 urls=4af10117",
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,
 	Encode:   (*Ticket).appendJSON,
@@ -348,7 +348,7 @@ func (f *Support) Resume(ctx context.Context, s *Ticket, cp *runtime.Checkpoint,
 // its step method.
 var flowSupport = runtime.Flow[*Support, Ticket]{
 	Name:     "Support",
-	Schema:   "210854a77e97e641",
+	Schema:   "answer=473287f8 intent=473287f8 pages=045b2033 query=473287f8 topic=473287f8 urls=4af10117",
 	MaxSteps: 50,
 	Snapshot: (*Ticket).snapshotForHooks,
 	Report:   (*Ticket).reportWrites,

@@ -193,7 +193,7 @@ func (f *Count) Resume(ctx context.Context, s *Counter, cp *runtime.Checkpoint, 
 // its step method.
 var flowCount = runtime.Flow[*Count, Counter]{
 	Name:     "Count",
-	Schema:   "25e713cf24a059b5",
+	Schema:   "count=6da88c34 payload=473287f8",
 	Snapshot: (*Counter).snapshotForHooks,
 	Report:   (*Counter).reportWrites,
 	Encode:   (*Counter).appendJSON,
@@ -303,7 +303,7 @@ func (f *Watch) Resume(ctx context.Context, s *Counter, cp *runtime.Checkpoint, 
 // its step method.
 var flowWatch = runtime.Flow[*Watch, Counter]{
 	Name:     "Watch",
-	Schema:   "25e713cf24a059b5",
+	Schema:   "count=6da88c34 payload=473287f8",
 	Snapshot: (*Counter).snapshotForHooks,
 	Report:   (*Counter).reportWrites,
 	Encode:   (*Counter).appendJSON,

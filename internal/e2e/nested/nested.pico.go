@@ -247,7 +247,7 @@ func (f *Number) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, op
 // its step method.
 var flowNumber = runtime.Flow[*Number, Calc]{
 	Name:     "Number",
-	Schema:   "a3d706a2756ef735",
+	Schema:   "path=473287f8 value=6da88c34",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
 	Encode:   (*Calc).appendJSON,
@@ -361,7 +361,7 @@ func (f *Plus) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opts
 // its step method.
 var flowPlus = runtime.Flow[*Plus, Calc]{
 	Name:     "Plus",
-	Schema:   "a3d706a2756ef735",
+	Schema:   "path=473287f8 value=6da88c34",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
 	Encode:   (*Calc).appendJSON,
@@ -462,7 +462,7 @@ func (f *Compose) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, o
 // its step method.
 var flowCompose = runtime.Flow[*Compose, Calc]{
 	Name:     "Compose",
-	Schema:   "a3d706a2756ef735",
+	Schema:   "path=473287f8 value=6da88c34",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
 	Encode:   (*Calc).appendJSON,
@@ -576,7 +576,7 @@ func (f *Inner) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opt
 // its step method.
 var flowInner = runtime.Flow[*Inner, Calc]{
 	Name:     "Inner",
-	Schema:   "a3d706a2756ef735",
+	Schema:   "path=473287f8 value=6da88c34",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
 	Encode:   (*Calc).appendJSON,
@@ -657,7 +657,7 @@ func (f *Route) Resume(ctx context.Context, s *Calc, cp *runtime.Checkpoint, opt
 // its step method.
 var flowRoute = runtime.Flow[*Route, Calc]{
 	Name:     "Route",
-	Schema:   "a3d706a2756ef735",
+	Schema:   "path=473287f8 value=6da88c34",
 	Snapshot: (*Calc).snapshotForHooks,
 	Report:   (*Calc).reportWrites,
 	Encode:   (*Calc).appendJSON,

@@ -202,7 +202,7 @@ func (f *Retry) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts
 // its step method.
 var flowRetry = runtime.Flow[*Retry, Job]{
 	Name:     "Retry",
-	Schema:   "22007cdb5a8634d8",
+	Schema:   "items=7c8c8866 numbers=7c8c8866 outputs=7c8c8866 result=473287f8 sums=7c8c8866 total=6da88c34",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
 	Encode:   (*Job).appendJSON,
@@ -270,7 +270,7 @@ func (f *Fail) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts 
 // its step method.
 var flowFail = runtime.Flow[*Fail, Job]{
 	Name:     "Fail",
-	Schema:   "22007cdb5a8634d8",
+	Schema:   "items=7c8c8866 numbers=7c8c8866 outputs=7c8c8866 result=473287f8 sums=7c8c8866 total=6da88c34",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
 	Encode:   (*Job).appendJSON,
@@ -338,7 +338,7 @@ func (f *Fallback) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, o
 // its step method.
 var flowFallback = runtime.Flow[*Fallback, Job]{
 	Name:     "Fallback",
-	Schema:   "22007cdb5a8634d8",
+	Schema:   "items=7c8c8866 numbers=7c8c8866 outputs=7c8c8866 result=473287f8 sums=7c8c8866 total=6da88c34",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
 	Encode:   (*Job).appendJSON,
@@ -411,7 +411,7 @@ func (f *Sum) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, opts .
 // its step method.
 var flowSum = runtime.Flow[*Sum, Job]{
 	Name:     "Sum",
-	Schema:   "22007cdb5a8634d8",
+	Schema:   "items=7c8c8866 numbers=7c8c8866 outputs=7c8c8866 result=473287f8 sums=7c8c8866 total=6da88c34",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
 	Encode:   (*Job).appendJSON,
@@ -481,7 +481,7 @@ func (f *Parallel) Resume(ctx context.Context, s *Job, cp *runtime.Checkpoint, o
 // its step method.
 var flowParallel = runtime.Flow[*Parallel, Job]{
 	Name:     "Parallel",
-	Schema:   "22007cdb5a8634d8",
+	Schema:   "items=7c8c8866 numbers=7c8c8866 outputs=7c8c8866 result=473287f8 sums=7c8c8866 total=6da88c34",
 	Snapshot: (*Job).snapshotForHooks,
 	Report:   (*Job).reportWrites,
 	Encode:   (*Job).appendJSON,

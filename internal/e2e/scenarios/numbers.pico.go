@@ -250,7 +250,7 @@ func (f *Branch) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint,
 // its step method.
 var flowBranch = runtime.Flow[*Branch, Numbers]{
 	Name:     "Branch",
-	Schema:   "54265771778ce027",
+	Schema:   "current=6da88c34",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
 	Encode:   (*Numbers).appendJSON,
@@ -418,7 +418,7 @@ func (f *Loop) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, o
 // its step method.
 var flowLoop = runtime.Flow[*Loop, Numbers]{
 	Name:     "Loop",
-	Schema:   "54265771778ce027",
+	Schema:   "current=6da88c34",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
 	Encode:   (*Numbers).appendJSON,
@@ -576,7 +576,7 @@ func (f *Chain) Resume(ctx context.Context, s *Numbers, cp *runtime.Checkpoint, 
 // its step method.
 var flowChain = runtime.Flow[*Chain, Numbers]{
 	Name:     "Chain",
-	Schema:   "54265771778ce027",
+	Schema:   "current=6da88c34",
 	Snapshot: (*Numbers).snapshotForHooks,
 	Report:   (*Numbers).reportWrites,
 	Encode:   (*Numbers).appendJSON,
