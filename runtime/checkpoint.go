@@ -129,18 +129,6 @@ func (cp *Checkpoint) compactStore() error {
 	return nil
 }
 
-// verify reports whether cp.Checksum matches the other fields.
-func (cp *Checkpoint) verify() (bool, error) {
-	c := *cp
-	if err := c.compactStore(); err != nil {
-		return false, err
-	}
-	if _, err := c.encode(); err != nil {
-		return false, err
-	}
-	return c.Checksum == cp.Checksum, nil
-}
-
 // file sets cp.Checksum and returns the bytes Dir writes: cp's encoding
 // with the fields around the store one to a line, for people reading the
 // file, and the store as encoded, on one line. Indenting the store too would
@@ -186,15 +174,17 @@ func (cp *Checkpoint) file() ([]byte, error) {
 // is short, and a completed step is worth saving even while the run is being
 // canceled.
 //
-// Give each run a directory of its own (a resumed run may share its
-// original's, since it numbers steps on): runs sharing one would overwrite
-// each other's files. Dir is safe for concurrent use.
-func Dir(path string) Checkpointer { return &dirCheckpointer{path: path} }
+// Each run has a directory of its own, path/RUNID, so that runs (in one
+// process or several) never touch each other's files, and a resumed run,
+// which keeps its ID, goes on in its original's. A run ID that cannot name
+// a directory (empty, ".", "..", or holding a slash or backslash) is
+// refused. Dir is safe for concurrent use.
+func Dir(path string) Checkpointer { return &dirCheckpointer{path: path, ready: map[string]bool{}} }
 
 type dirCheckpointer struct {
 	path  string
-	mu    sync.Mutex // guards ready
-	ready bool       // the directory exists and was cleaned
+	mu    sync.Mutex      // guards ready
+	ready map[string]bool // by run: its directory exists and was cleaned
 }
 
 func (d *dirCheckpointer) Save(_ context.Context, cp *Checkpoint) error {
@@ -218,49 +208,61 @@ func (d *dirCheckpointer) Save(_ context.Context, cp *Checkpoint) error {
 		return fmt.Errorf("encode checkpoint: %w", err)
 	}
 	cp.Checksum = c.Checksum
-	if err := d.prepare(); err != nil {
+	dir := filepath.Join(d.path, cp.RunID)
+	if err := d.prepare(cp.RunID, dir); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(d.path, name), b)
+	return writeFile(filepath.Join(dir, name), b)
 }
 
-// prepare creates the directory and removes temporary files of an earlier
-// crash, once; a failure is tried again on the next Save.
-func (d *dirCheckpointer) prepare() error {
+// prepare creates the directory of run id and removes the temporary files
+// that an earlier process of the same run left when it crashed, once; a
+// failure is tried again on the next Save. Other runs' files are never
+// touched: they may be being written.
+func (d *dirCheckpointer) prepare(id, dir string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.ready {
+	if d.ready[id] {
 		return nil
 	}
-	if err := os.MkdirAll(d.path, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(d.path)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		// Only Dir's own temporary files: other programs may keep theirs here.
 		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, ".step_") && strings.HasSuffix(n, ".tmp") {
-			if err := os.Remove(filepath.Join(d.path, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 		}
 	}
-	d.ready = true
+	d.ready[id] = true
 	return nil
 }
 
 // fileName is the name Dir gives cp: step_007_Classify.json.
 func fileName(cp *Checkpoint) (string, error) {
+	if !pathElement(cp.RunID) {
+		return "", fmt.Errorf("save checkpoint: run ID %q cannot name a directory", cp.RunID)
+	}
 	// The node becomes part of a path: refuse anything but a plain name.
-	if cp.Node == "" || cp.Node == "." || cp.Node == ".." || strings.ContainsAny(cp.Node, `/\`) {
+	if !pathElement(cp.Node) {
 		return "", fmt.Errorf("save checkpoint: node name %q cannot name a file", cp.Node)
 	}
 	if cp.Step < 0 {
 		return "", fmt.Errorf("save checkpoint: step %d", cp.Step)
 	}
 	return fmt.Sprintf("step_%03d_%s.json", cp.Step, cp.Node), nil
+}
+
+// pathElement reports whether name can be one element of a path, naming
+// nothing but itself.
+func pathElement(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\`+"\x00")
 }
 
 // parseName returns the step and node of a name Dir gives, and ok = false for
@@ -289,9 +291,9 @@ func parseName(name string) (step int, node string, ok bool) {
 // the file is not a whole checkpoint (torn, truncated or edited: the
 // checksum does not match) or was written by a newer runtime.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if err != nil {
-		return nil, fmt.Errorf("load checkpoint: %w", err)
+		return nil, err
 	}
 	cp, err := decodeCheckpoint(b)
 	if err != nil {
@@ -299,6 +301,40 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	return cp, nil
 }
+
+// MaxCheckpointSize is the largest checkpoint file LoadCheckpoint,
+// LatestCheckpoint and RunCheckpoint read: a larger one is treated as
+// damaged (skipped in favour of an earlier one), so that a stray huge file
+// cannot exhaust memory. Raise it before reading for stores larger than
+// this.
+var MaxCheckpointSize int64 = 256 << 20
+
+// readBounded reads the file path, refusing one over MaxCheckpointSize as
+// damaged.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	defer f.Close()
+	limit := MaxCheckpointSize
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, &corruptError{fmt.Errorf("load checkpoint %s: %d bytes, over MaxCheckpointSize (%d)", path, fi.Size(), limit)}
+	}
+	// The file may grow after Stat: read no more than the limit allows.
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, &corruptError{fmt.Errorf("load checkpoint %s: over MaxCheckpointSize (%d bytes)", path, limit)}
+	}
+	return b, nil
+}
+
+// maxStep is the largest step a checkpoint may record: far beyond any run,
+// and far from overflowing the step counter.
+const maxStep = 1 << 48
 
 // corruptError marks a checkpoint file whose content is damaged, which
 // LatestCheckpoint skips, as opposed to one it cannot read or is too new.
@@ -308,7 +344,12 @@ func (e *corruptError) Error() string { return e.err.Error() }
 func (e *corruptError) Unwrap() error { return e.err }
 
 func decodeCheckpoint(b []byte) (*Checkpoint, error) {
-	// The version first: a newer format may not decode into this one, and
+	// The checksum before anything else in the file is trusted: a damaged
+	// version number must not pass for a newer format.
+	if err := verifyFile(b); err != nil {
+		return nil, &corruptError{err}
+	}
+	// Then the version: a newer format may not decode into this one, and
 	// saying so is clearer than its decoding error.
 	var v struct {
 		Version int `json:"version"`
@@ -333,29 +374,102 @@ func decodeCheckpoint(b []byte) (*Checkpoint, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &corruptError{errors.New("data after the checkpoint")}
 	}
-	if cp.Checksum == "" {
-		return nil, &corruptError{errors.New("no checksum")}
-	}
-	ok, err := cp.verify()
-	if err != nil {
-		return nil, &corruptError{err}
-	}
-	if !ok {
-		return nil, &corruptError{errors.New("checksum mismatch: the file is torn or was edited")}
+	switch s := bytes.TrimSpace(cp.Store); {
+	case cp.Step < 0 || cp.Step > maxStep:
+		return nil, &corruptError{fmt.Errorf("step %d is out of range", cp.Step)}
+	case len(s) == 0 || string(s) == "null":
+		return nil, &corruptError{errors.New("the store is missing (null)")}
 	}
 	return cp, nil
 }
 
-// LatestCheckpoint returns the valid checkpoint with the highest step among
-// the files step_*.json in dir, as [Dir] saves them (of two with that step,
-// the later saved). A damaged file (torn, edited, or whose name does not
+// verifyFile checks the checksum of a checkpoint file against its bytes,
+// whatever the version: the checksum is the SHA-256 of the file's compact
+// JSON with the checksum's value blanked (see Checkpoint), and the file is
+// that encoding laid out with white space outside strings.
+func verifyFile(b []byte) error {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil {
+		return err
+	}
+	c := compact.Bytes()
+	const key, end = `,"checksum":"`, `"}`
+	i := bytes.LastIndex(c, []byte(key))
+	if i < 0 || !bytes.HasSuffix(c, []byte(end)) || i+len(key) > len(c)-len(end) {
+		return errors.New("no checksum")
+	}
+	sum := string(c[i+len(key) : len(c)-len(end)])
+	blanked := append(c[:i+len(key):i+len(key)], end...)
+	got := sha256.Sum256(blanked)
+	if sum == "" || hex.EncodeToString(got[:]) != sum {
+		return errors.New("checksum mismatch: the file is torn or was edited")
+	}
+	return nil
+}
+
+// LatestCheckpoint returns the latest checkpoint of the most recently active
+// run under dir, where [Dir] keeps one directory per run: the run whose
+// latest checkpoint was saved last (a finished run's directory does not
+// shadow a newer run that crashed). Checkpoints saved directly in dir, as an
+// older Dir did, count as one more run. Damaged files are skipped as
+// [RunCheckpoint] says. When dir holds no checkpoint the error wraps
+// fs.ErrNotExist, so a caller can start afresh.
+func LatestCheckpoint(dir string) (*Checkpoint, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	runs := []string{dir}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			runs = append(runs, filepath.Join(dir, e.Name()))
+		}
+	}
+	var best *Checkpoint
+	for _, run := range runs {
+		cp, err := latestIn(run)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue // no checkpoint there
+		case err != nil:
+			return nil, err
+		}
+		if best == nil || cp.Time.After(best.Time) {
+			best = cp
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("latest checkpoint: no checkpoint in %s: %w", dir, fs.ErrNotExist)
+	}
+	return best, nil
+}
+
+// RunCheckpoint returns the latest checkpoint of run id under dir, where
+// [Dir] saved it: the valid one with the highest step (of two with that
+// step, the later saved). A damaged file (torn, edited, too large, or whose
+// name does not match its content) is skipped in favour of the one before
+// it; temporary and other files are ignored. When the run has no
+// checkpoint the error wraps fs.ErrNotExist; when every one is damaged it
+// says so. A file that cannot be read or is of a newer version fails it
+// rather than being skipped, so that a run is never silently resumed from
+// further back than it got.
+func RunCheckpoint(dir, id string) (*Checkpoint, error) {
+	if !pathElement(id) {
+		return nil, fmt.Errorf("run checkpoint: run ID %q cannot name a directory", id)
+	}
+	return latestIn(filepath.Join(dir, id))
+}
+
+// latestIn returns the valid checkpoint with the highest step among
+// the files step_*.json in dir, as [Dir] saves them for one run (of two
+// with that step, the later saved). A damaged file (torn, edited, or whose name does not
 // match its content) is skipped in favour of the one before it; temporary
 // and other files are ignored. When dir holds no checkpoint the error wraps
 // fs.ErrNotExist, so a caller can start afresh; when every one is damaged it
 // says so. A file that cannot be read or is of a newer version fails it
 // rather than being skipped, so that a run is never silently resumed from
 // further back than it got.
-func LatestCheckpoint(dir string) (*Checkpoint, error) {
+func latestIn(dir string) (*Checkpoint, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("latest checkpoint: %w", err)

@@ -70,12 +70,15 @@ func TestEndSavesCheckpoints(t *testing.T) {
 	s := &testStore{Query: "q", Intent: "unknown"}
 	steps(t, r, "Support", s, "A", "B", "C")
 
+	if got := names(t, dir); !reflect.DeepEqual(got, []string{r.id}) {
+		t.Fatalf("%v in %s, want only the run's directory %s", got, dir, r.id)
+	}
 	files := []string{"step_001_A.json", "step_002_B.json", "step_003_C.json"}
-	if got := names(t, dir); !reflect.DeepEqual(got, files) {
+	if got := names(t, filepath.Join(dir, r.id)); !reflect.DeepEqual(got, files) {
 		t.Fatalf("files %v, want %v", got, files)
 	}
 	for i, name := range files {
-		cp, err := LoadCheckpoint(filepath.Join(dir, name))
+		cp, err := LoadCheckpoint(filepath.Join(dir, r.id, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +112,7 @@ func TestCheckpointJSONKeys(t *testing.T) {
 	dir := t.TempDir()
 	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "Support", &testStore{}, "A")
-	b, err := os.ReadFile(filepath.Join(dir, "step_001_A.json"))
+	b, err := os.ReadFile(filepath.Join(dir, r.id, "step_001_A.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +215,7 @@ func TestCheckpointChecksum(t *testing.T) {
 	dir := t.TempDir()
 	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "<&>", History: []string{"\u2028"}}, "A")
-	cp, err := LoadCheckpoint(filepath.Join(dir, "step_001_A.json"))
+	cp, err := LoadCheckpoint(filepath.Join(dir, r.id, "step_001_A.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,11 +238,11 @@ func TestCheckpointFileLayout(t *testing.T) {
 		Action: "faq", Next: "Answer", Schema: testSchema, Time: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
 		Store: json.RawMessage(`{"query":"q","history":["a","b"]}`)}
 	save(t, dir, cp)
-	b, err := os.ReadFile(filepath.Join(dir, "step_007_Classify.json"))
+	b, err := os.ReadFile(filepath.Join(dir, cp.RunID, "step_007_Classify.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := LoadCheckpoint(filepath.Join(dir, "step_007_Classify.json"))
+	loaded, err := LoadCheckpoint(filepath.Join(dir, cp.RunID, "step_007_Classify.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +288,7 @@ func saved(t *testing.T) (string, []byte) {
 	dir := t.TempDir()
 	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "reset my password", History: []string{"hi", "<b>"}}, "A")
-	path := filepath.Join(dir, "step_001_A.json")
+	path := filepath.Join(dir, r.id, "step_001_A.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +339,8 @@ func TestLoadCheckpointDetectsTruncation(t *testing.T) {
 
 func TestLoadCheckpointNewerVersion(t *testing.T) {
 	path, orig := saved(t)
-	b := bytes.Replace(orig, []byte(`"version": 1,`), []byte(`"version": 2,`), 1)
+	// A newer runtime's file is whole: its checksum matches.
+	b := reseal(t, bytes.Replace(orig, []byte(`"version": 1,`), []byte(`"version": 2,`), 1))
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +366,9 @@ func save(t *testing.T, dir string, cp Checkpoint) {
 	if cp.Store == nil {
 		cp.Store = json.RawMessage(`{}`)
 	}
+	if cp.RunID == "" {
+		cp.RunID = "r" // its files go into dir/r
+	}
 	if err := Dir(dir).Save(context.Background(), &cp); err != nil {
 		t.Fatal(err)
 	}
@@ -378,6 +385,7 @@ func TestLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{}, "A", "B", "A", "B")
+	rd := filepath.Join(dir, r.id) // the run's files
 	latest := func(wantStep int, wantNode string) {
 		t.Helper()
 		cp, err := LatestCheckpoint(dir)
@@ -391,18 +399,18 @@ func TestLatestCheckpoint(t *testing.T) {
 	latest(4, "B")
 
 	// Files that are not checkpoints are ignored, whatever they hold.
-	write(t, filepath.Join(dir, ".step_005_A.json.123456.tmp"), `{"version": 1, "step": 5`)
-	write(t, filepath.Join(dir, "notes.txt"), "x")
-	write(t, filepath.Join(dir, "step_x_A.json"), "x")
-	write(t, filepath.Join(dir, "step_006.json"), "x")
-	write(t, filepath.Join(dir, "step_007_A.json.bak"), "x")
-	if err := os.Mkdir(filepath.Join(dir, "step_008_A.json"), 0o755); err != nil {
+	write(t, filepath.Join(rd, ".step_005_A.json.123456.tmp"), `{"version": 1, "step": 5`)
+	write(t, filepath.Join(rd, "notes.txt"), "x")
+	write(t, filepath.Join(rd, "step_x_A.json"), "x")
+	write(t, filepath.Join(rd, "step_006.json"), "x")
+	write(t, filepath.Join(rd, "step_007_A.json.bak"), "x")
+	if err := os.Mkdir(filepath.Join(rd, "step_008_A.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	latest(4, "B")
 
 	// A torn latest file: the one before it is used.
-	path := filepath.Join(dir, "step_004_B.json")
+	path := filepath.Join(rd, "step_004_B.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -411,11 +419,11 @@ func TestLatestCheckpoint(t *testing.T) {
 	latest(3, "A")
 
 	// A valid checkpoint under a name that is not its own is damaged too.
-	b, err = os.ReadFile(filepath.Join(dir, "step_002_B.json"))
+	b, err = os.ReadFile(filepath.Join(rd, "step_002_B.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(dir, "step_009_B.json"), string(b))
+	write(t, filepath.Join(rd, "step_009_B.json"), string(b))
 	latest(3, "A")
 }
 
@@ -426,7 +434,7 @@ func TestLatestCheckpointPast999(t *testing.T) {
 	save(t, dir, Checkpoint{Flow: "F", Step: 1000, Node: "Tick"})
 	save(t, dir, Checkpoint{Flow: "F", Step: 7, Node: "Classify"})
 	want := []string{"step_007_Classify.json", "step_1000_Tick.json", "step_999_Tick.json"}
-	if got := names(t, dir); !reflect.DeepEqual(got, want) {
+	if got := names(t, filepath.Join(dir, "r")); !reflect.DeepEqual(got, want) {
 		t.Errorf("files %v, want %v", got, want)
 	}
 	cp, err := LatestCheckpoint(dir)
@@ -476,7 +484,7 @@ func TestLatestCheckpointNone(t *testing.T) {
 func TestLatestCheckpointNewerVersionFails(t *testing.T) {
 	dir := t.TempDir()
 	save(t, dir, Checkpoint{Flow: "F", Step: 1, Node: "A"})
-	write(t, filepath.Join(dir, "step_002_A.json"), `{"version": 2}`)
+	write(t, filepath.Join(dir, "r", "step_002_A.json"), string(sealed(t, `{"version":2,"flow":"F","checksum":""}`)))
 	if _, err := LatestCheckpoint(dir); err == nil || !strings.Contains(err.Error(), "version 2 is newer") {
 		t.Errorf("got %v, want a version error", err)
 	}
@@ -495,11 +503,15 @@ func tmpFiles(t *testing.T, dir string) []string {
 }
 
 func TestDirCleansTempFiles(t *testing.T) {
-	dir := t.TempDir()
+	root := t.TempDir()
+	dir := filepath.Join(root, "r") // the run's directory, from a crashed process
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(dir, ".step_002_B.json.1234.tmp"), `{"version": 1, "st`)
 	write(t, filepath.Join(dir, ".editor.tmp"), "not ours")
-	d := Dir(dir)
-	if err := d.Save(context.Background(), &Checkpoint{Version: 1, Flow: "F", Step: 1, Node: "A", Store: json.RawMessage(`{}`)}); err != nil {
+	d := Dir(root)
+	if err := d.Save(context.Background(), &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 1, Node: "A", Store: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := tmpFiles(t, dir); !reflect.DeepEqual(got, []string{".editor.tmp"}) {
@@ -508,7 +520,7 @@ func TestDirCleansTempFiles(t *testing.T) {
 	// Only the first Save cleans: a later temporary file may be another
 	// save's in progress.
 	write(t, filepath.Join(dir, ".step_009_B.json.99.tmp"), "")
-	if err := d.Save(context.Background(), &Checkpoint{Version: 1, Flow: "F", Step: 2, Node: "B", Store: json.RawMessage(`{}`)}); err != nil {
+	if err := d.Save(context.Background(), &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 2, Node: "B", Store: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := tmpFiles(t, dir); !reflect.DeepEqual(got, []string{".editor.tmp", ".step_009_B.json.99.tmp"}) {
@@ -523,7 +535,7 @@ func TestDirCreatesDirectory(t *testing.T) {
 	if err != nil || !info.IsDir() {
 		t.Fatalf("%v, %v: want a directory", info, err)
 	}
-	info, err = os.Stat(filepath.Join(dir, "step_001_A.json"))
+	info, err = os.Stat(filepath.Join(dir, "r", "step_001_A.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,8 +601,15 @@ func TestDirConcurrentRuns(t *testing.T) {
 			t.Errorf("run %d: got %+v, %v; want step 5", i, cp, err)
 		}
 	}
-	if got := len(names(t, filepath.Join(root, "shared"))); got != 30 {
-		t.Errorf("%d files in the shared directory, want 30", got)
+	// Six runs in one directory: each has a directory of its own there.
+	runs := names(t, filepath.Join(root, "shared"))
+	if len(runs) != 6 {
+		t.Fatalf("%d run directories in the shared directory, want 6", len(runs))
+	}
+	for _, id := range runs {
+		if cp, err := RunCheckpoint(filepath.Join(root, "shared"), id); err != nil || cp.Step != 5 || cp.RunID != id {
+			t.Errorf("run %s: got %+v, %v; want its step 5", id, cp, err)
+		}
 	}
 }
 
@@ -654,7 +673,7 @@ func TestResumeContinues(t *testing.T) {
 	if !reflect.DeepEqual(ids, []string{cp.RunID, cp.RunID}) {
 		t.Errorf("run ids %v, want the checkpoint's", ids)
 	}
-	if got, want := names(t, dir), []string{"step_008_B.json", "step_009_C.json"}; !reflect.DeepEqual(got, want) {
+	if got, want := names(t, filepath.Join(dir, cp.RunID)), []string{"step_008_B.json", "step_009_C.json"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("files %v, want %v", got, want)
 	}
 	last, err := LatestCheckpoint(dir)
@@ -697,7 +716,7 @@ func TestResumeFromLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	first := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, first, "Support", &testStore{Query: "q"}, "A", "B", "A", "B")
-	if err := os.Remove(filepath.Join(dir, "step_004_B.json")); err != nil {
+	if err := os.Remove(filepath.Join(dir, first.id, "step_004_B.json")); err != nil {
 		t.Fatal(err) // as if the crash came before step 4 was saved
 	}
 
@@ -718,7 +737,7 @@ func TestResumeFromLatestCheckpoint(t *testing.T) {
 	}
 	steps(t, r, "Support", &s, cp.Next)
 	want := []string{"step_001_A.json", "step_002_B.json", "step_003_A.json", "step_004_B.json"}
-	if got := names(t, dir); !reflect.DeepEqual(got, want) {
+	if got := names(t, filepath.Join(dir, first.id)); !reflect.DeepEqual(got, want) {
 		t.Errorf("files %v, want %v", got, want)
 	}
 	last, err := LatestCheckpoint(dir)
@@ -813,7 +832,7 @@ func TestDirRetriesPreparation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ckpt")
 	write(t, path, "a file where the directory should be")
 	d := Dir(path)
-	cp := &Checkpoint{Version: 1, Flow: "F", Step: 1, Node: "A", Store: json.RawMessage(`{}`)}
+	cp := &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 1, Node: "A", Store: json.RawMessage(`{}`)}
 	if err := d.Save(context.Background(), cp); err == nil {
 		t.Fatal("saved into a file")
 	}
@@ -823,7 +842,7 @@ func TestDirRetriesPreparation(t *testing.T) {
 	if err := d.Save(context.Background(), cp); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadCheckpoint(filepath.Join(path, "step_001_A.json")); err != nil {
+	if _, err := LoadCheckpoint(filepath.Join(path, "r", "step_001_A.json")); err != nil {
 		t.Error(err)
 	}
 }
@@ -851,14 +870,7 @@ func TestChecksumIsMarshals(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	ok, err := cp.verify()
-	if err != nil || ok {
-		t.Fatalf("verify of an empty checksum = %v, %v", ok, err)
-	}
 	cp.Checksum = hex.EncodeToString(sum[:])
-	if ok, err := cp.verify(); err != nil || !ok {
-		t.Errorf("verify = %v, %v; want the checksum of json.Marshal's bytes to match", ok, err)
-	}
 	dir := t.TempDir()
 	saved := &Checkpoint{Version: 1, Flow: "F", RunID: "r", Step: 2, Node: "A", Action: "go", Next: "B", Schema: testSchema, Time: time.Unix(5, 0).UTC(), Store: store}
 	if err := Dir(dir).Save(context.Background(), saved); err != nil {
@@ -867,8 +879,106 @@ func TestChecksumIsMarshals(t *testing.T) {
 	if saved.Checksum != cp.Checksum || string(saved.Store) != string(store) {
 		t.Errorf("Save: checksum %s, store %s; want %s and the store untouched", saved.Checksum, saved.Store, cp.Checksum)
 	}
-	loaded, err := LoadCheckpoint(filepath.Join(dir, "step_002_A.json"))
+	loaded, err := LoadCheckpoint(filepath.Join(dir, "r", "step_002_A.json"))
 	if err != nil || loaded.Checksum != cp.Checksum {
 		t.Errorf("LoadCheckpoint: %v, checksum %v", err, loaded)
+	}
+}
+
+// reseal gives the checkpoint file b the checksum of its content, as the
+// runtime that wrote it would.
+func reseal(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var c bytes.Buffer
+	if err := json.Compact(&c, b); err != nil {
+		t.Fatal(err)
+	}
+	compact := c.String()
+	i := strings.LastIndex(compact, `,"checksum":"`)
+	if i < 0 {
+		t.Fatalf("no checksum in %s", b)
+	}
+	blank := compact[:i] + `,"checksum":""}`
+	sum := sha256.Sum256([]byte(blank))
+	return []byte(compact[:i] + `,"checksum":"` + hex.EncodeToString(sum[:]) + `"}`)
+}
+
+// sealed is reseal of a compact checkpoint whose checksum is "".
+func sealed(t *testing.T, compact string) []byte {
+	t.Helper()
+	return reseal(t, []byte(compact))
+}
+
+// A damaged version number makes the file damaged, not newer: the checksum
+// is checked first, and the run goes on from the checkpoint before.
+func TestLatestCheckpointDamagedVersion(t *testing.T) {
+	dir := t.TempDir()
+	save(t, dir, Checkpoint{Flow: "F", Step: 1, Node: "A"})
+	save(t, dir, Checkpoint{Flow: "F", Step: 2, Node: "B"})
+	path := filepath.Join(dir, "r", "step_002_B.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, string(bytes.Replace(b, []byte(`"version": 1,`), []byte(`"version": 7,`), 1)))
+	if cp, err := LatestCheckpoint(dir); err != nil || cp.Step != 1 {
+		t.Errorf("got %+v, %v; want step 1", cp, err)
+	}
+}
+
+// A file over MaxCheckpointSize is skipped as damaged, without being read;
+// so are an absurd step and a null store, even with a matching checksum.
+func TestLatestCheckpointBounded(t *testing.T) {
+	dir := t.TempDir()
+	save(t, dir, Checkpoint{Flow: "F", Step: 1, Node: "A"})
+	save(t, dir, Checkpoint{Flow: "F", Step: 2, Node: "B", Store: json.RawMessage(`{"big":"` + strings.Repeat("x", 4096) + `"}`)})
+	defer func(n int64) { MaxCheckpointSize = n }(MaxCheckpointSize)
+	MaxCheckpointSize = 1024
+	cp, err := LatestCheckpoint(dir)
+	if err != nil || cp.Step != 1 {
+		t.Errorf("got %+v, %v; want the big file skipped", cp, err)
+	}
+	_, err = LoadCheckpoint(filepath.Join(dir, "r", "step_002_B.json"))
+	if err == nil || !strings.Contains(err.Error(), "over MaxCheckpointSize (1024)") {
+		t.Errorf("LoadCheckpoint: %v, want the size named", err)
+	}
+	MaxCheckpointSize = 256 << 20
+
+	for _, bad := range []string{
+		`{"version":1,"flow":"F","runid":"r","step":99999999999999999,"node":"C","action":"","next":"","schema":"","time":"0001-01-01T00:00:00Z","store":{},"checksum":""}`,
+		`{"version":1,"flow":"F","runid":"r","step":3,"node":"C","action":"","next":"","schema":"","time":"0001-01-01T00:00:00Z","store":null,"checksum":""}`,
+	} {
+		path := filepath.Join(dir, "r", "step_003_C.json")
+		write(t, path, string(sealed(t, bad)))
+		if _, err := LoadCheckpoint(path); err == nil {
+			t.Errorf("loaded %s", bad)
+		}
+		if cp, err := LatestCheckpoint(dir); err != nil || cp.Step != 2 {
+			t.Errorf("got %+v, %v; want step 2", cp, err)
+		}
+	}
+}
+
+// A finished run's directory does not shadow a newer run that crashed: the
+// latest checkpoint is the most recently active run's.
+func TestLatestCheckpointMostRecentRun(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for step := 1; step <= 8; step++ {
+		save(t, dir, Checkpoint{Flow: "F", RunID: "old", Step: step, Node: "A", Time: t0.Add(time.Duration(step) * time.Second)})
+	}
+	save(t, dir, Checkpoint{Flow: "F", RunID: "new", Step: 2, Node: "B", Next: "C", Time: t0.Add(time.Minute)})
+	cp, err := LatestCheckpoint(dir)
+	if err != nil || cp.RunID != "new" || cp.Step != 2 {
+		t.Errorf("got %+v, %v; want step 2 of run new", cp, err)
+	}
+	if cp, err := RunCheckpoint(dir, "old"); err != nil || cp.Step != 8 {
+		t.Errorf("RunCheckpoint(old) = %+v, %v; want step 8", cp, err)
+	}
+	if _, err := RunCheckpoint(dir, "missing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("RunCheckpoint(missing) = %v, want fs.ErrNotExist", err)
+	}
+	if _, err := RunCheckpoint(dir, "../x"); err == nil {
+		t.Error("RunCheckpoint accepted a run ID with a slash")
 	}
 }

@@ -10,10 +10,11 @@
 // [ErrMaxSteps], [ErrSchemaMismatch], ...). [SlogHooks] logs a run with
 // log/slog.
 //
-// Checkpoints: [Dir] saves one file per step, atomically;
-// [LatestCheckpoint] finds the one to continue from after a crash (skipping
-// a damaged file), and the flow's Resume method continues the run from it,
-// numbering steps on. [LoadCheckpoint] reads one file; [Snapshot] and
+// Checkpoints: [Dir] saves one file per step, atomically, in a directory
+// per run; [LatestCheckpoint] finds the one to continue from after a crash
+// (the most recently active run's, skipping a damaged file) and
+// [RunCheckpoint] one run's, and the flow's Resume method continues the run
+// from it, numbering steps on. [LoadCheckpoint] reads one file; [Snapshot] and
 // [Restore] save and load the store alone.
 //
 // [Flow], [Member], the methods of [Run], the functions [Exec], [Fallback],

@@ -199,11 +199,11 @@ func TestFlowNested(t *testing.T) {
 	}
 }
 
-// mustCheckpoint loads the checkpoint of step of run id under dir.
+// mustCheckpoint loads the checkpoint of step of run id under dir, where
+// Dir keeps it.
 func mustCheckpoint(t *testing.T, dir, id string, step int) *Checkpoint {
 	t.Helper()
-	_ = id // Dir does not yet keep runs apart
-	matches, err := filepath.Glob(filepath.Join(dir, fmt.Sprintf("step_%03d_*.json", step)))
+	matches, err := filepath.Glob(filepath.Join(dir, id, fmt.Sprintf("step_%03d_*.json", step)))
 	if err != nil || len(matches) != 1 {
 		t.Fatalf("checkpoint of step %d: %v, %v", step, matches, err)
 	}

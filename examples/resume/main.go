@@ -12,8 +12,9 @@
 // Ctrl-C or kill -9, and -resume it: only the step in progress is lost.
 //
 // Checkpoints go to -dir, by default picoflow-resume in the system's
-// temporary directory. A run without -resume starts afresh and first
-// removes the checkpoints (step_*.json) an earlier run left there.
+// temporary directory, each run's in a directory of its own named by its
+// run ID. A run without -resume starts afresh; -resume continues the most
+// recently active run there.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
@@ -171,9 +172,6 @@ func run(ctx context.Context, out, log io.Writer, o options) error {
 		completed = cp.Step
 		err = flow.Resume(ctx, j, cp, opts...)
 	} else {
-		if err := removeCheckpoints(o.dir, log); err != nil {
-			return err
-		}
 		fmt.Fprintf(log, "saving checkpoints in %s\n", o.dir)
 		err = flow.Run(ctx, j, opts...)
 	}
@@ -190,29 +188,6 @@ func run(ctx context.Context, out, log io.Writer, o options) error {
 	}
 	_, err = fmt.Fprintln(out, j.Result)
 	return err
-}
-
-// removeCheckpoints deletes the checkpoints of an earlier run in dir, so
-// that LatestCheckpoint cannot mistake one of them, from further along, for
-// the new run's latest.
-func removeCheckpoints(dir string, log io.Writer) error {
-	old, err := filepath.Glob(filepath.Join(dir, "step_*.json"))
-	if err != nil {
-		return err
-	}
-	for _, path := range old {
-		if err := os.Remove(path); err != nil {
-			return err
-		}
-	}
-	switch len(old) {
-	case 0:
-	case 1:
-		fmt.Fprintln(log, "removed the checkpoint of an earlier run")
-	default:
-		fmt.Fprintf(log, "removed the %d checkpoints of an earlier run\n", len(old))
-	}
-	return nil
 }
 
 func main() {

@@ -32,7 +32,7 @@ func runJob(t *testing.T, o options) (out, log string) {
 
 func checkpoints(t *testing.T, dir string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "step_*.json"))
+	files, err := filepath.Glob(filepath.Join(dir, "*", "step_*.json")) // one directory per run
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,24 +124,31 @@ func TestResumeWithoutCheckpointStartsAfresh(t *testing.T) {
 	}
 }
 
-// TestFreshRunRemovesOldCheckpoints: a checkpoint left from an earlier run
-// further along must not pass for the new run's latest; other files stay.
-func TestFreshRunRemovesOldCheckpoints(t *testing.T) {
+// TestNewRunIsNotShadowed: a finished run's checkpoints, further along, do
+// not pass for the latest of a new run that crashed: -resume continues the
+// new one.
+func TestNewRunIsNotShadowed(t *testing.T) {
 	dir := t.TempDir()
-	for name, content := range map[string]string{"step_099_Process.json": "{}", "notes.txt": "mine"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+	runJob(t, options{dir: dir})
+	// A second run stops after step 5 (canceled here; a crash leaves the
+	// same files).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := runtime.WithHooks(runtime.Hooks{NodeEnd: func(e runtime.NodeEvent) {
+		if e.Step == 5 {
+			cancel()
 		}
+	}})
+	if err := NewCollatz(process{}, report{}).Run(ctx, NewJob(), runtime.WithCheckpoints(runtime.Dir(dir)), stop); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the second run: %v, want it canceled", err)
 	}
-	out, log := runJob(t, options{dir: dir})
-	if want := "removed the checkpoint of an earlier run\nsaving checkpoints in DIR\nran steps 1 to 51\n"; out != wantResult || log != want {
+	cp, err := runtime.LatestCheckpoint(dir)
+	if err != nil || cp.Step != 5 {
+		t.Fatalf("latest checkpoint %+v (err %v), want step 5 of the new run", cp, err)
+	}
+	out, log := runJob(t, options{dir: dir, resume: true})
+	if want := "resuming from DIR after step 5 (Process)\nran steps 6 to 51\n"; out != wantResult || log != want {
 		t.Errorf("printed %q and logged %q, want %q and %q", out, log, wantResult, want)
-	}
-	if cp, err := runtime.LatestCheckpoint(dir); err != nil || cp.Step != 51 {
-		t.Errorf("latest checkpoint %+v (err %v), want step 51", cp, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
-		t.Errorf("a file that is not a checkpoint was removed: %v", err)
 	}
 }
 

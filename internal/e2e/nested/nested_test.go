@@ -75,7 +75,7 @@ func TestResumeInsideSubflows(t *testing.T) {
 	if err := compose().Run(context.Background(), &Calc{}, runtime.WithCheckpoints(runtime.Dir(dir))); err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "step_*.json"))
+	files, err := filepath.Glob(filepath.Join(dir, "*", "step_*.json")) // the run's directory
 	if err != nil || len(files) != 4 {
 		t.Fatalf("checkpoints %v (err %v), want 4", files, err)
 	}
@@ -100,7 +100,7 @@ func TestResumeInsideSubflows(t *testing.T) {
 	if !slices.Equal(nexts, want) {
 		t.Errorf("checkpoints name next %q, want %q", nexts, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "step_001_Set.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(files[0]), "step_001_Set.json")); err != nil {
 		t.Error(err)
 	}
 }
