@@ -34,7 +34,6 @@ const (
 	fmtPath     = "fmt"
 	jsonPath    = "encoding/json"
 	mapsPath    = "maps"
-	reflectPath = "reflect"
 	slicesPath  = "slices"
 	strconvPath = "strconv"
 	stringsPath = "strings"
@@ -441,9 +440,9 @@ func defaultValue(fd *dsl.Field) *jen.Statement {
 }
 
 // storeWrites emits the two methods behind the StoreWrite hook: a snapshot
-// of the store taken before a step, deep enough that changes made in place to
-// a slice or map show, and a per-field comparison with it after the step. Both
-// run only when a StoreWrite hook is set.
+// of the store taken before a step, deep enough that a change made in place,
+// however deep, shows, and a per-field comparison with it after the step.
+// Both run only when a StoreWrite hook is set.
 func (g *gen) storeWrites() {
 	st := g.m.Store
 	self := jen.Id("s").Op("*").Id(st.Name)
@@ -451,11 +450,17 @@ func (g *gen) storeWrites() {
 	var report []jen.Code
 	for _, fd := range st.Fields {
 		cur, old := jen.Id("s").Dot(fd.GoName), jen.Id("old").Dot(fd.GoName)
-		switch fd.Type.Kind {
-		case dsl.SliceType:
+		// As changed compares: a copy of the value, a clone one level deep
+		// of a slice or map of basic values, and a deep copy of anything
+		// else (a pointer, a type the .pico cannot see into, nesting).
+		switch t := fd.Type; {
+		case basic(t), t.Kind == dsl.ArrayType && basic(t.Elem):
+		case t.Kind == dsl.SliceType && basic(t.Elem):
 			snap = append(snap, old.Clone().Op("=").Qual(slicesPath, "Clone").Call(cur.Clone()))
-		case dsl.MapType:
+		case t.Kind == dsl.MapType && basic(t.Key) && basic(t.Elem):
 			snap = append(snap, old.Clone().Op("=").Qual(mapsPath, "Clone").Call(cur.Clone()))
+		default:
+			snap = append(snap, old.Clone().Op("=").Qual(runtimePath, "DeepCopy").Call(cur.Clone()))
 		}
 		report = append(report, jen.If(changed(fd.Type, cur.Clone(), old.Clone())).Block(
 			jen.Id("r").Dot("Write").Call(jen.Lit(fd.Name), old, cur),
@@ -523,19 +528,19 @@ func basic(t *dsl.Type) bool {
 }
 
 // changed is the condition that a field of type t differs between cur and
-// old: == where the .pico shows the type is comparable (a pointer compares
-// by identity), slices.Equal or maps.Equal over basic elements, and
-// reflect.DeepEqual for types only the Go compiler can see into.
+// old: == where the .pico shows the type is comparable, slices.Equal or
+// maps.Equal over basic elements, and for every other type, which the
+// snapshot copied deeply, a comparison of JSON encodings.
 func changed(t *dsl.Type, cur, old *jen.Statement) jen.Code {
 	switch {
-	case basic(t), t.Kind == dsl.PointerType, t.Kind == dsl.ArrayType && basic(t.Elem):
+	case basic(t), t.Kind == dsl.ArrayType && basic(t.Elem):
 		return cur.Op("!=").Add(old)
 	case t.Kind == dsl.SliceType && basic(t.Elem):
 		return jen.Op("!").Qual(slicesPath, "Equal").Call(cur, old)
 	case t.Kind == dsl.MapType && basic(t.Key) && basic(t.Elem):
 		return jen.Op("!").Qual(mapsPath, "Equal").Call(cur, old)
 	}
-	return jen.Op("!").Qual(reflectPath, "DeepEqual").Call(cur, old)
+	return jen.Op("!").Qual(runtimePath, "SameJSON").Call(cur, old)
 }
 
 // schema fingerprints the store field by field: "name=hash" for each field,

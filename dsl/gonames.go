@@ -33,7 +33,6 @@ var GeneratedImports = map[string]string{
 	"fmt":     "fmt",
 	"json":    "encoding/json",
 	"maps":    "maps",
-	"reflect": "reflect",
 	"runtime": "github.com/digital-duck/picoflow-go/runtime",
 	"slices":  "slices",
 	"strconv": "strconv",

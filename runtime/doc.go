@@ -21,6 +21,8 @@
 // [ExecBatch], [CheckNode] and [MissingNode], and the constant
 // [SupportPackageIsVersion3] are for generated code; users never call them.
 //
-// The runtime is generic and works on concrete types: no reflection, and no
-// allocation per step when no hooks and no checkpoints are set.
+// The runtime is generic and works on concrete types: no reflection on a
+// step's path (only checkpoints and StoreWrite's deep comparison go through
+// encoding/json), and no allocation per step when no hooks and no
+// checkpoints are set.
 package runtime

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"reflect"
 	"slices"
 	"strconv"
 
@@ -32,7 +31,7 @@ type _ struct {
 	_/*line mapreduce.pico:37:9*/ string
 }
 
-//line mapreduce.pico.go:000036:1
+//line mapreduce.pico.go:000035:1
 
 // Corpus is the store: the folder, what List found in it, one summary per
 // file and the report made from them.
@@ -57,7 +56,7 @@ func NewCorpus() *Corpus {
 func (s *Corpus) snapshotForHooks(old *Corpus) {
 	*old = *s
 	old.Files = slices.Clone(s.Files)
-	old.Summaries = slices.Clone(s.Summaries)
+	old.Summaries = runtime.DeepCopy(s.Summaries)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.
@@ -68,7 +67,7 @@ func (s *Corpus) reportWrites(r *runtime.Run, old *Corpus) {
 	if !slices.Equal(s.Files, old.Files) {
 		r.Write("files", old.Files, s.Files)
 	}
-	if !reflect.DeepEqual(s.Summaries, old.Summaries) {
+	if !runtime.SameJSON(s.Summaries, old.Summaries) {
 		r.Write("summaries", old.Summaries, s.Summaries)
 	}
 	if s.Report != old.Report {

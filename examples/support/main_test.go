@@ -199,3 +199,19 @@ func TestStoreJSON(t *testing.T) {
 		}
 	}
 }
+
+// The store's snapshot for StoreWrite is deep where the .pico cannot see
+// into a type: a page's link edited in place, through the slice, shows.
+func TestSnapshotIsDeep(t *testing.T) {
+	s := &Ticket{Pages: []Page{{URL: "u", Links: []string{"a", "b"}}}, URLs: []string{"x"}}
+	var old Ticket
+	s.snapshotForHooks(&old)
+	s.Pages[0].Links[1] = "changed in place"
+	s.URLs[0] = "y"
+	if old.Pages[0].Links[1] != "b" || old.URLs[0] != "x" {
+		t.Errorf("the snapshot shares memory with the store: %+v", old)
+	}
+	if runtime.SameJSON(s.Pages, old.Pages) {
+		t.Error("SameJSON missed the nested edit")
+	}
+}

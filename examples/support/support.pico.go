@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -35,7 +34,7 @@ type _ struct {
 	_/*line support.pico:43:9*/ string
 }
 
-//line support.pico.go:000039:1
+//line support.pico.go:000038:1
 
 // Ticket is the state that every node reads and writes.
 type Ticket struct {
@@ -60,14 +59,14 @@ func NewTicket() *Ticket {
 	}
 }
 
-//line support.pico.go:000064:1
+//line support.pico.go:000063:1
 
 // snapshotForHooks copies s into old before a step, cloning slices and maps
 // so that changes made in place show in reportWrites.
 func (s *Ticket) snapshotForHooks(old *Ticket) {
 	*old = *s
 	old.URLs = slices.Clone(s.URLs)
-	old.Pages = slices.Clone(s.Pages)
+	old.Pages = runtime.DeepCopy(s.Pages)
 }
 
 // reportWrites fires the StoreWrite hook for every field that differs from old.
@@ -84,7 +83,7 @@ func (s *Ticket) reportWrites(r *runtime.Run, old *Ticket) {
 	if !slices.Equal(s.URLs, old.URLs) {
 		r.Write("urls", old.URLs, s.URLs)
 	}
-	if !reflect.DeepEqual(s.Pages, old.Pages) {
+	if !runtime.SameJSON(s.Pages, old.Pages) {
 		r.Write("pages", old.Pages, s.Pages)
 	}
 	if s.Answer != old.Answer {
