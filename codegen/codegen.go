@@ -635,6 +635,9 @@ func (g *gen) nodeInterface(n *dsl.Node) {
 			post = append(post, jen.Id("exec").Add(typ(n.Exec)))
 		}
 	}
+	if n.Await != nil {
+		post = append(post, jen.Id("answer").Add(typ(n.Await)))
+	}
 	if n.Terminal() {
 		methods = append(methods, jen.Id("Post").Params(post...).Error())
 	} else {
@@ -643,6 +646,10 @@ func (g *gen) nodeInterface(n *dsl.Node) {
 
 	head := []string{fmt.Sprintf("%s implements node %s of %s.", n.Interface, n.Name, g.src)}
 	head = append(head, settings(n)...)
+	if n.Await != nil {
+		head = append(head, fmt.Sprintf("%s awaits an answer: the run stops after its Prep, with a *runtime.Interrupt,", n.Name),
+			fmt.Sprintf("and the flow's Resume%s gives its Post the answer.", n.Name))
+	}
 	if n.Terminal() {
 		head = append(head, fmt.Sprintf("%s is terminal: after its Post the flow finishes.", n.Name))
 	}

@@ -132,6 +132,22 @@ func (g *gen) runMethod(fl *dsl.Flow) {
 	).Error().Block(
 		jen.Return(jen.Id(fl.Table).Dot("Resume").Call(jen.Id("ctx"), jen.Id("f"), jen.Id("s"), jen.Id("cp"), jen.Id("opts"))),
 	))
+	for _, n := range fl.Awaits {
+		g.decl([]string{
+			fmt.Sprintf("Resume%s continues a run that stopped at node %s to wait for an answer (its", n.Name, n.Name),
+			"error unwraps to a *runtime.Interrupt): it restores s from cp, the Interrupt's",
+			fmt.Sprintf("checkpoint or the run's latest, and runs %s's Post with answer, then goes", n.Name),
+			"on. A checkpoint that does not wait at " + n.Name + " is refused.",
+		}, jen.Func().Params(recv(fl)).Id("Resume"+n.Name).Params(
+			jen.Id("ctx").Qual(contextPath, "Context"),
+			jen.Id("s").Op("*").Id(g.m.Store.Name),
+			jen.Id("cp").Op("*").Qual(runtimePath, "Checkpoint"),
+			jen.Id("answer").Add(typ(n.Await)),
+			jen.Id("opts").Op("...").Qual(runtimePath, "Option"),
+		).Error().Block(
+			jen.Return(jen.Id(fl.Table).Dot("ResumeAnswer").Call(jen.Id("ctx"), jen.Id("f"), jen.Id("s"), jen.Id("cp"), jen.Lit(n.Name), jen.Id("answer"), jen.Id("opts"))),
+		))
+	}
 }
 
 // table emits the flow's member table: one row per member, each with the
@@ -247,7 +263,13 @@ func (st *step) node() []jen.Code {
 		jen.Id("n").Op(":=").Id("f").Dot(n.Name),
 	}
 	post := []jen.Code{jen.Id("ctx"), jen.Id("s")}
-	if n.Prep != nil {
+	if n.Await != nil {
+		body = append(body, st.await(n)...)
+		post = append(post, jen.Id("p"), jen.Id("answer"))
+		if n.Prep == nil {
+			post = []jen.Code{jen.Id("ctx"), jen.Id("s"), jen.Id("answer")}
+		}
+	} else if n.Prep != nil {
 		body = append(body,
 			jen.List(jen.Id("p"), jen.Err()).Op(":=").Id("n").Dot("Prep").Call(jen.Id("ctx"), jen.Id("s")),
 			st.failIfErr(),
@@ -273,6 +295,33 @@ func (st *step) node() []jen.Code {
 		st.failIfErr(),
 	)
 	return append(body, st.route(jen.Id("a"), jen.Int().Call(jen.Id("a")))...)
+}
+
+// await is the part of an await node's step before Post: resumed with an
+// answer, the saved question and the answer; else Prep, and the run stops
+// with a *runtime.Interrupt.
+func (st *step) await(n *dsl.Node) []jen.Code {
+	var code []jen.Code
+	question := jen.Nil()
+	if n.Prep != nil {
+		code = append(code, jen.Var().Id("p").Add(typ(n.Prep)))
+		question = jen.Op("&").Id("p")
+	}
+	var ask []jen.Code
+	asked := jen.Nil()
+	if n.Prep != nil {
+		ask = []jen.Code{
+			jen.If(jen.List(jen.Id("p"), jen.Err()).Op("=").Id("n").Dot("Prep").Call(jen.Id("ctx"), jen.Id("s")), jen.Err().Op("!=").Nil()).Block(st.fail(jen.Err())),
+		}
+		asked = jen.Id("p")
+	}
+	ask = append(ask, jen.Return(jen.Lit(0), jen.Lit(0), jen.Id("r").Dot("Await").Call(jen.Lit(st.fl.Name), jen.Lit(n.Name), asked, jen.Id("s"))))
+	return append(code,
+		jen.Var().Id("answer").Add(typ(n.Await)),
+		jen.List(jen.Id("answered"), jen.Err()).Op(":=").Qual(runtimePath, "Answer").Call(jen.Id("r"), question, jen.Op("&").Id("answer")),
+		st.failIfErr(),
+		jen.If(jen.Op("!").Id("answered")).Block(ask...),
+	)
 }
 
 // exec runs Exec with the node's policy into e. When every attempt failed

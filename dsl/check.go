@@ -520,6 +520,15 @@ func (c *checker) settings(n *Node, nd *astNode) {
 	if p, ok := seen["fallback"]; ok && !hasExec {
 		c.errorf(p, "fallback needs an exec type: ExecFallback stands in for a failed Exec")
 	}
+	if _, ok := seen["await"]; ok {
+		// The answer comes from outside the run, where Exec would run: the
+		// settings of Exec have nothing to act on.
+		for _, name := range []string{"exec", "batch", "attempts", "wait", "backoff", "timeout", "parallel", "fallback"} {
+			if p, ok := seen[name]; ok {
+				c.errorf(p, "%s cannot go with await: the answer comes from outside the run, in place of Exec", name)
+			}
+		}
+	}
 }
 
 // factor parses a multiplier of at least 1 (backoff).

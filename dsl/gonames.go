@@ -23,7 +23,7 @@ var GeneratedLocals = []string{
 	// parameters
 	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
 	// locals
-	"f", "n", "p", "e", "a", "o", "b",
+	"f", "n", "p", "e", "a", "o", "b", "answered",
 }
 
 // GeneratedImports are the packages that generated code imports for itself,
@@ -114,6 +114,9 @@ func (m *Model) Methods() map[string][]string {
 		for _, mb := range fl.Members {
 			ms = append(ms, mb.Step)
 		}
+		for _, n := range fl.Awaits {
+			ms = append(ms, "Resume"+n.Name)
+		}
 		out[fl.Name] = ms
 	}
 	return out
@@ -132,6 +135,9 @@ func (c *checker) goNames() {
 		if !n.Terminal() {
 			n.ActionType = n.Name + "Action"
 		}
+	}
+	for _, fl := range m.Flows {
+		fl.Awaits = awaits(fl, map[*Flow]bool{})
 	}
 	for _, fl := range m.Flows {
 		fl.Constructor = "New" + fl.Name
@@ -211,6 +217,31 @@ func (c *checker) goNames() {
 			taken[imp.GoName] = true
 		}
 	}
+}
+
+// awaits lists the await nodes fl reaches, through its subflows too, each
+// once; seen guards against a cycle of subflows (refused elsewhere).
+func awaits(fl *Flow, seen map[*Flow]bool) []*Node {
+	if seen[fl] {
+		return nil
+	}
+	seen[fl] = true
+	var out []*Node
+	for _, mb := range fl.Members {
+		var more []*Node
+		switch {
+		case mb.Node != nil && mb.Node.Await != nil:
+			more = []*Node{mb.Node}
+		case mb.Flow != nil:
+			more = awaits(mb.Flow, seen)
+		}
+		for _, n := range more {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // paramName is the constructor parameter of member m: its name with the

@@ -149,6 +149,10 @@ type Node struct {
 	// Fallback says the node implements ExecFallback, called with the last
 	// error once every attempt of Exec has failed (per element for a batch).
 	Fallback bool
+	// Await is the type of the answer the node waits for (nil: none): the run
+	// stops after its Prep, and the flow's Resume<Node> gives its Post the
+	// answer.
+	Await *Type
 	// Actions are the node's outcomes: its `actions` list when it declares one,
 	// else the labels of its outgoing edges across all flows, in order of first
 	// appearance. None: the node is terminal.
@@ -191,6 +195,10 @@ type Flow struct {
 	Outcomes []*Action
 	// Subflow reports whether another flow of the file uses this one as a node.
 	Subflow bool
+	// Awaits are the await nodes the flow reaches, directly or through its
+	// subflows, in order of first appearance: each gets a Resume<Node>
+	// method on the flow.
+	Awaits []*Node
 }
 
 // Member is a node or subflow as used inside one flow, with its routes.

@@ -39,6 +39,8 @@ var settingTable = []*settingSpec{
 	{name: "parallel", value: numberValue, synonyms: []string{"max_parallel", "concurrency"},
 		apply: func(c *checker, n *Node, s *astSetting) { n.Parallel = c.count(s.Num, "parallel", 1, n.Parallel) }},
 	{name: "fallback", value: flagValue, synonyms: []string{"exec_fallback"}, apply: func(c *checker, n *Node, s *astSetting) { n.Fallback = true }},
+	{name: "await", value: typeValue, synonyms: []string{"interrupt", "human_input"},
+		apply: func(c *checker, n *Node, s *astSetting) { n.Await = c.phaseType(s.Type) }},
 	{name: "actions", value: nameListValue, apply: func(c *checker, n *Node, s *astSetting) {
 		c.declared[n] = true
 		c.declaredActions(n, s.Names)

@@ -38,6 +38,9 @@ func TestSettingTable(t *testing.T) {
 		if spec.name == "exec" || spec.name == "prep" || spec.name == "batch" {
 			body = "    exec string\n    prep []string\n    batch\n"
 		}
+		if spec.name == "await" {
+			body = "    prep []string\n    await []string\n" // await excludes Exec and its settings
+		}
 		src := "store S {\n    " + spec.name + " int\n}\n\nnode A {\n" + body + "}\n\nflow F {\n    start A\n    A then " + spec.name + " -> end\n"
 		if spec.value == nameListValue {
 			src = strings.Replace(src, "A then "+spec.name, "A then a -> end\n    A then b", 1)

@@ -50,8 +50,10 @@ type Checkpoint struct {
 	Next     string          `json:"next"`
 	Schema   string          `json:"schema"`
 	Time     time.Time       `json:"time"`
+	Await    string          `json:"await,omitempty"` // the run waits at this node (a path, as Next) for an answer
 	Store    json.RawMessage `json:"store"`
-	Checksum string          `json:"checksum"` // must stay the last field: see encode
+	Question json.RawMessage `json:"question,omitempty"` // with Await: what the node asks, its Prep's value
+	Checksum string          `json:"checksum"`           // must stay the last field: see encode
 
 	// marshaled says that Store is json.Marshal's output, as the runtime
 	// makes it: compact and escaped, so that encode need not check it.
@@ -72,8 +74,8 @@ type Checkpointer interface {
 // checksumTail ends the encoding of a checkpoint whose Checksum is "".
 const checksumTail = `"checksum":""}`
 
-// checkpointHead is a Checkpoint without its store and checksum, the two
-// last fields, in the same order and with the same keys.
+// checkpointHead is the fields of a Checkpoint before its store, in the
+// same order and with the same keys.
 type checkpointHead struct {
 	Version int       `json:"version"`
 	Flow    string    `json:"flow"`
@@ -84,7 +86,11 @@ type checkpointHead struct {
 	Next    string    `json:"next"`
 	Schema  string    `json:"schema"`
 	Time    time.Time `json:"time"`
+	Await   string    `json:"await,omitempty"`
 }
+
+// layout is where the parts of a checkpoint's encoding start.
+type layout struct{ store, question, checksum int }
 
 // encode sets cp.Checksum and returns cp's compact JSON encoding: the bytes
 // json.Marshal gives for it. The store is spliced in as it is rather than
@@ -92,40 +98,51 @@ type checkpointHead struct {
 // a second pass over the largest part that bytes just made by json.Marshal
 // (compact, HTML-escaped) do not need. A store from elsewhere (a file read
 // back) is compacted first, so that its checksum is json.Marshal's.
-func (cp *Checkpoint) encode() ([]byte, error) {
-	head, err := json.Marshal(checkpointHead{cp.Version, cp.Flow, cp.RunID, cp.Step, cp.Node, cp.Action, cp.Next, cp.Schema, cp.Time})
+func (cp *Checkpoint) encode() ([]byte, layout, error) {
+	head, err := json.Marshal(checkpointHead{cp.Version, cp.Flow, cp.RunID, cp.Step, cp.Node, cp.Action, cp.Next, cp.Schema, cp.Time, cp.Await})
 	if err != nil {
-		return nil, err
+		return nil, layout{}, err
 	}
 	store := []byte(cp.Store)
 	if len(store) == 0 {
 		store = []byte("null")
 	}
-	b := make([]byte, 0, len(head)+len(store)+len(`,"store":`)+len(checksumTail)+64)
+	var at layout
+	b := make([]byte, 0, len(head)+len(store)+len(cp.Question)+len(`,"store":,"question":`)+len(checksumTail)+64)
 	b = append(b, head[:len(head)-1]...)
+	at.store = len(b)
 	b = append(b, `,"store":`...)
 	b = append(b, store...)
+	at.question = len(b)
+	if len(cp.Question) > 0 {
+		b = append(b, `,"question":`...)
+		b = append(b, cp.Question...)
+	}
+	at.checksum = len(b)
 	b = append(b, ',')
 	b = append(b, checksumTail...)
 	sum := sha256.Sum256(b)
 	cp.Checksum = hex.EncodeToString(sum[:])
 	b = append(b[:len(b)-2], cp.Checksum...)
-	return append(b, `"}`...), nil
+	return append(b, `"}`...), at, nil
 }
 
-// compactStore makes cp.Store what json.Marshal would write for it:
-// compact, with <, > and & escaped. It fails when the store is not JSON.
+// compactStore makes cp.Store (and cp.Question) what json.Marshal would
+// write for it: compact, with <, > and & escaped. It fails when the store is
+// not JSON.
 func (cp *Checkpoint) compactStore() error {
-	if len(cp.Store) == 0 {
-		return nil
+	for _, raw := range []*json.RawMessage{&cp.Store, &cp.Question} {
+		if len(*raw) == 0 {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, *raw); err != nil {
+			return err
+		}
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, buf.Bytes())
+		*raw = esc.Bytes()
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, cp.Store); err != nil {
-		return err
-	}
-	var esc bytes.Buffer
-	json.HTMLEscape(&esc, buf.Bytes())
-	cp.Store = esc.Bytes()
 	return nil
 }
 
@@ -134,26 +151,23 @@ func (cp *Checkpoint) compactStore() error {
 // file, and the store as encoded, on one line. Indenting the store too would
 // cost a second pass over the largest part for white space no program needs.
 func (cp *Checkpoint) file() ([]byte, error) {
-	b, err := cp.encode()
+	b, at, err := cp.encode()
 	if err != nil {
 		return nil, err
-	}
-	// No string in the encoding holds an unescaped quote, so the first
-	// `,"store":` is the key, and the last `,"checksum":"` is too.
-	const storeKey, sumKey = `,"store":`, `,"checksum":"`
-	i, j := bytes.Index(b, []byte(storeKey)), bytes.LastIndex(b, []byte(sumKey))
-	if i < 0 || j < i {
-		return nil, errors.New("checkpoint encoding lacks its store or checksum")
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(b) + 128)
 	// The fields before the store, as an object of their own, indented.
-	if err := json.Indent(&buf, append(b[:i:i], '}'), "", "  "); err != nil {
+	if err := json.Indent(&buf, append(b[:at.store:at.store], '}'), "", "  "); err != nil {
 		return nil, err
 	}
 	buf.Truncate(buf.Len() - len("\n}"))
 	buf.WriteString(",\n  \"store\": ")
-	buf.Write(b[i+len(storeKey) : j])
+	buf.Write(b[at.store+len(`,"store":`) : at.question])
+	if at.checksum > at.question {
+		buf.WriteString(",\n  \"question\": ")
+		buf.Write(b[at.question+len(`,"question":`) : at.checksum])
+	}
 	buf.WriteString(",\n  \"checksum\": \"")
 	buf.WriteString(cp.Checksum)
 	buf.WriteString("\"\n}\n")

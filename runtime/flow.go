@@ -124,15 +124,13 @@ func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opt
 // checkpoints are the run's. It returns the outcome that f ended with; the
 // calling flow routes it and ends the step.
 func (fl *Flow[F, S]) Nested(ctx context.Context, r *Run, f F, s *S, name string) (outcome int, err error) {
+	// The path names a checkpoint's next node, and an await node's, from
+	// the top-level flow.
 	r.depth++
-	if r.cp != nil {
-		r.path = append(r.path, name)
-	}
+	r.path = append(r.path, name)
 	outcome, err = fl.drive(ctx, r, f, s)
 	r.depth--
-	if r.cp != nil {
-		r.path = r.path[:len(r.path)-1]
-	}
+	r.path = r.path[:len(r.path)-1]
 	return outcome, err
 }
 

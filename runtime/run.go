@@ -59,7 +59,7 @@ type Run struct {
 	// only the monotonic clock costs about half of time.Now. It is the end
 	// of the previous step unless a checkpoint was saved between them.
 	began time.Duration
-	path  []string   // with checkpoints, the subflow members entered, outermost first
+	path  []string   // the subflow members entered, outermost first
 	mu    sync.Mutex // serializes Retry hooks of a parallel batch
 	saves durable    // the checkpoints not saved yet, by durability
 	// policy overrides the nodes' Exec policies (WithPolicy); interceptors
@@ -74,6 +74,12 @@ type Run struct {
 	emitErr error
 	// finished is set once the run has ended (see finishGoexit).
 	finished bool
+	// answering is set while a run resumed with an answer (ResumeAnswer)
+	// has not reached its await node yet; answer and question are the
+	// answer and the saved question for that node's step.
+	answering bool
+	answer    any
+	question  []byte
 	// encode encodes the store for a checkpoint, when the flow has an
 	// encoder; encoded is the length of the last encoding, to size the next.
 	encode  func(dst []byte) ([]byte, error)

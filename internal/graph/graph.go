@@ -73,7 +73,7 @@ func (d *drawer) flow(fl *dsl.Flow, prefix string, top bool) (entry string, outc
 	for _, m := range fl.Members {
 		id := prefix + m.Name()
 		if m.Flow == nil {
-			d.w.node(id, m.Name(), m.Node.Terminal())
+			d.w.node(id, m.Name(), m.Node.Terminal(), m.Node.Await != nil)
 			entries[m] = id
 			continue
 		}
@@ -151,10 +151,10 @@ func coveredBy(e *dsl.Edge) []string {
 // writer is one diagram language.
 type writer interface {
 	begin()
-	start(id, to string)                  // the flow's entry, with an edge to its start node
-	node(id, label string, terminal bool) // a node; a terminal one looks final
-	finish(id string)                     // the flow's end
-	outcome(id, label string)             // a subflow's exit with one outcome
+	start(id, to string)                         // the flow's entry, with an edge to its start node
+	node(id, label string, terminal, await bool) // a node; a terminal one looks final, an await one waits
+	finish(id string)                            // the flow's end
+	outcome(id, label string)                    // a subflow's exit with one outcome
 	edge(from, to, label string)
 	group(id, label string) // a subflow or, with several flows, a flow
 	endGroup()
@@ -178,10 +178,13 @@ func mq(s string) string { return `"` + strings.ReplaceAll(s, `"`, "'") + `"` }
 
 func (m *mermaid) begin()              { m.b.WriteString("flowchart TD\n") }
 func (m *mermaid) start(id, to string) { m.line("%s((start)) --> %s", id, to) }
-func (m *mermaid) node(id, label string, terminal bool) {
-	if terminal {
+func (m *mermaid) node(id, label string, terminal, await bool) {
+	switch {
+	case await:
+		m.line("%s{{%s}}", id, mq(label+" ⏸"))
+	case terminal:
 		m.line("%s([%s])", id, mq(label))
-	} else {
+	default:
 		m.line("%s[%s]", id, mq(label))
 	}
 }
@@ -230,10 +233,14 @@ func (d *dot) start(id, to string) {
 	d.line("%s [shape=point, width=0.15];", dq(id))
 	d.line("%s -> %s;", dq(id), dq(to))
 }
-func (d *dot) node(id, label string, terminal bool) {
-	if terminal {
+func (d *dot) node(id, label string, terminal, await bool) {
+	switch {
+	case await:
+		// Waits for an answer from outside the run.
+		d.line("%s [label=%s, shape=hexagon, style=dashed];", dq(id), dq(label+" ⏸"))
+	case terminal:
 		d.line("%s [label=%s, peripheries=2];", dq(id), dq(label))
-	} else {
+	default:
 		d.line("%s [label=%s];", dq(id), dq(label))
 	}
 }

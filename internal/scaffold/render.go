@@ -234,6 +234,9 @@ func (r *renderer) method(n *dsl.Node, recv, typ, phase string) methodData {
 				params = append(params, "exec "+r.typ(n.Exec))
 			}
 		}
+		if n.Await != nil {
+			params = append(params, "answer "+r.typ(n.Await))
+		}
 		if n.Terminal() {
 			md.Results = "error"
 			md.Return = notImpl
