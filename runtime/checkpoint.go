@@ -53,6 +53,7 @@ type Checkpoint struct {
 	Await    string          `json:"await,omitempty"` // the run waits at this node (a path, as Next) for an answer
 	Store    json.RawMessage `json:"store"`
 	Question json.RawMessage `json:"question,omitempty"` // with Await: what the node asks, its Prep's value
+	Batch    *BatchProgress  `json:"batch,omitempty"`    // the elements of the batch in flight that completed
 	Checksum string          `json:"checksum"`           // must stay the last field: see encode
 
 	// marshaled says that Store is json.Marshal's output, as the runtime
@@ -89,8 +90,19 @@ type checkpointHead struct {
 	Await   string    `json:"await,omitempty"`
 }
 
+// BatchProgress is the part of a checkpoint saved while a batch node runs:
+// the elements whose Exec completed, with their results, so that a resumed
+// run runs only the others. Items fingerprints the batch's elements (a
+// SHA-256 of their JSON): a resumed Prep that gives other elements runs
+// them all.
+type BatchProgress struct {
+	Node    string                     `json:"node"`
+	Items   string                     `json:"items"`
+	Results map[string]json.RawMessage `json:"results"` // by element index
+}
+
 // layout is where the parts of a checkpoint's encoding start.
-type layout struct{ store, question, checksum int }
+type layout struct{ store, question, batch, checksum int }
 
 // encode sets cp.Checksum and returns cp's compact JSON encoding: the bytes
 // json.Marshal gives for it. The store is spliced in as it is rather than
@@ -117,6 +129,15 @@ func (cp *Checkpoint) encode() ([]byte, layout, error) {
 	if len(cp.Question) > 0 {
 		b = append(b, `,"question":`...)
 		b = append(b, cp.Question...)
+	}
+	at.batch = len(b)
+	if cp.Batch != nil {
+		batch, err := json.Marshal(cp.Batch)
+		if err != nil {
+			return nil, layout{}, err
+		}
+		b = append(b, `,"batch":`...)
+		b = append(b, batch...)
 	}
 	at.checksum = len(b)
 	b = append(b, ',')
@@ -164,9 +185,13 @@ func (cp *Checkpoint) file() ([]byte, error) {
 	buf.Truncate(buf.Len() - len("\n}"))
 	buf.WriteString(",\n  \"store\": ")
 	buf.Write(b[at.store+len(`,"store":`) : at.question])
-	if at.checksum > at.question {
+	if at.batch > at.question {
 		buf.WriteString(",\n  \"question\": ")
-		buf.Write(b[at.question+len(`,"question":`) : at.checksum])
+		buf.Write(b[at.question+len(`,"question":`) : at.batch])
+	}
+	if at.checksum > at.batch {
+		buf.WriteString(",\n  \"batch\": ")
+		buf.Write(b[at.batch+len(`,"batch":`) : at.checksum])
 	}
 	buf.WriteString(",\n  \"checksum\": \"")
 	buf.WriteString(cp.Checksum)

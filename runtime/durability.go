@@ -52,6 +52,15 @@ type durable struct {
 	done    chan error  // DurabilityAsync: the result of the save under way
 	pending bool        // DurabilityAsync: a save is under way
 	last    *Checkpoint // DurabilityExit: the latest checkpoint, not saved yet
+	failed  error       // DurabilityAsync: a save's error, taken early (see settle), to report at the next step
+}
+
+// settle waits for the save under way, so that nothing else saves at the
+// same time; its error is kept for the next step to report.
+func (d *durable) settle() {
+	if err := d.wait(); err != nil && d.failed == nil {
+		d.failed = err
+	}
 }
 
 // step handles the checkpoint of a step that just ended.
@@ -61,6 +70,10 @@ func (d *durable) step(ctx context.Context, c Checkpointer, cp *Checkpoint) erro
 		// The previous save must be done before the next starts: saves of
 		// one run never overlap, and its error is reported here.
 		if err := d.wait(); err != nil {
+			return err
+		}
+		if err := d.failed; err != nil {
+			d.failed = nil
 			return err
 		}
 		if d.done == nil {
@@ -81,6 +94,10 @@ func (d *durable) flush(ctx context.Context, c Checkpointer) error {
 	if cp := d.last; cp != nil {
 		d.last = nil
 		return saveErr(c.Save(ctx, cp), cp)
+	}
+	if err := d.failed; err != nil {
+		d.failed = nil
+		return err
 	}
 	return d.wait()
 }

@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -103,13 +105,27 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 	r.phase = PhaseExec
 	p := r.policyFor(declared) // assigned once: the goroutines copy it
 	out := make([]E, len(items))
+	// With checkpoints, completed elements are saved as the batch goes, and
+	// a resumed batch takes the results saved for it.
+	sv, resumed := batchProgress(r, items)
+	defer sv.close()
+	skip := func(i int) bool {
+		raw, ok := resumed[strconv.Itoa(i)]
+		return ok && json.Unmarshal(raw, &out[i]) == nil
+	}
 	if p.Parallel <= 1 || len(items) <= 1 {
 		for i, item := range items {
+			if skip(i) {
+				continue
+			}
 			e, err := execItem(ctx, r, p, exec, fallback, item)
 			if err != nil {
 				return nil, err
 			}
 			out[i] = e
+			if sv != nil {
+				sv.completed(i, e)
+			}
 		}
 		return out, nil
 	}
@@ -130,6 +146,9 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 			break
 		}
 		started++
+		if skip(i) {
+			continue
+		}
 		g.Go(func() (err error) {
 			// A panic on this goroutine (in exec or fallback) would kill the
 			// process: no deferred Recover of the run method can reach it.
@@ -152,6 +171,9 @@ func ExecBatch[P, E any](ctx context.Context, r *Run, declared Policy, items []P
 					return err
 				}
 				out[i] = e
+				if sv != nil {
+					sv.completed(i, e)
+				}
 				return nil
 			}()
 			returned = true // not reached when the element called Goexit

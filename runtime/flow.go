@@ -113,7 +113,7 @@ func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opt
 	if cp.Next == "" {
 		return r.finish(nil)
 	}
-	r.entry = cp.Next
+	r.entry, r.resumeBatch = cp.Next, cp.Batch
 	defer r.finishGoexit()
 	_, err = fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)

@@ -80,6 +80,9 @@ type Run struct {
 	answering bool
 	answer    any
 	question  []byte
+	// resumeBatch is the batch progress of the checkpoint a run resumed
+	// from, for the batch node it names.
+	resumeBatch *BatchProgress
 	// encode encodes the store for a checkpoint, when the flow has an
 	// encoder; encoded is the length of the last encoding, to size the next.
 	encode  func(dst []byte) ([]byte, error)
