@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -40,11 +41,33 @@ type ChatClient struct {
 	APIKey  string       // sent as a bearer token when set
 	Model   string       // e.g. llama3.2
 	HTTP    *http.Client // nil: http.DefaultClient; the context bounds each call
+	// Stream asks the server to stream the reply as server-sent events, and
+	// sends each piece to runtime.Emit as it arrives (see Token).
+	Stream bool
+}
+
+// Token is what a streaming ChatClient emits, through runtime.Emit, while a
+// reply arrives: a piece of its text, or, first of every request, Begin,
+// which tells a UI to drop the text an earlier attempt of the same step
+// streamed (a retry starts the reply over).
+type Token struct {
+	Text  string
+	Begin bool
 }
 
 type chatRequest struct {
 	Model    string    `json:"model"`
 	Messages []Message `json:"messages"`
+	Stream   bool      `json:"stream,omitempty"`
+}
+
+// chatChunk is one server-sent event of a streamed reply.
+type chatChunk struct {
+	Choices []struct {
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+	} `json:"choices"`
 }
 
 type chatResponse struct {
@@ -58,7 +81,7 @@ type chatResponse struct {
 // another attempt, a 4xx other than 429 is not (runtime.Permanent), and a
 // 429 or 503 with Retry-After says how long to pause.
 func (c *ChatClient) Complete(ctx context.Context, messages []Message) (string, error) {
-	body, err := json.Marshal(chatRequest{Model: c.Model, Messages: messages})
+	body, err := json.Marshal(chatRequest{Model: c.Model, Messages: messages, Stream: c.Stream})
 	if err != nil {
 		return "", runtime.Permanent(fmt.Errorf("chat completions: %w", err))
 	}
@@ -69,6 +92,9 @@ func (c *ChatClient) Complete(ctx context.Context, messages []Message) (string, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if c.Stream {
+		req.Header.Set("Accept", "text/event-stream")
+	}
 	if c.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
@@ -81,6 +107,9 @@ func (c *ChatClient) Complete(ctx context.Context, messages []Message) (string, 
 		return "", fmt.Errorf("chat completions: %w", err)
 	}
 	defer resp.Body.Close()
+	if c.Stream && resp.StatusCode/100 == 2 {
+		return readStream(ctx, resp.Body, url)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		return "", fmt.Errorf("chat completions: reading the response: %w", err)
@@ -101,6 +130,39 @@ func (c *ChatClient) Complete(ctx context.Context, messages []Message) (string, 
 		return "", runtime.Permanent(fmt.Errorf("chat completions: response from %s has no choices: %q", url, clip(string(data))))
 	}
 	return out.Choices[0].Message.Content, nil
+}
+
+// readStream reads a streamed reply: "data: {json}" lines, each with a piece
+// of the text, until "data: [DONE]". Each piece is emitted as it arrives,
+// after a Begin token. A stream cut short is an error worth a retry.
+func readStream(ctx context.Context, body io.Reader, url string) (string, error) {
+	runtime.Emit(ctx, Token{Begin: true})
+	var text strings.Builder
+	sc := bufio.NewScanner(io.LimitReader(body, maxResponse+1))
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data:")
+		if !ok {
+			continue // blank lines between events, comments, other fields
+		}
+		data = strings.TrimSpace(data)
+		if data == "[DONE]" {
+			return text.String(), nil
+		}
+		var chunk chatChunk
+		if err := json.Unmarshal([]byte(data), &chunk); err != nil {
+			return "", runtime.Permanent(fmt.Errorf("chat completions: malformed event from %s (%v): %q", url, err, clip(data)))
+		}
+		for _, ch := range chunk.Choices[:min(1, len(chunk.Choices))] {
+			if piece := ch.Delta.Content; piece != "" {
+				text.WriteString(piece)
+				runtime.Emit(ctx, Token{Text: piece})
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("chat completions: reading the stream: %w", err)
+	}
+	return "", fmt.Errorf("chat completions: the stream from %s ended before [DONE]", url)
 }
 
 // APIError is an error status from the server, with the message it gave.

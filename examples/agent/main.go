@@ -8,7 +8,8 @@
 // Without configuration it runs offline on a scripted model. With
 // OPENAI_BASE_URL set it talks to a real model over the OpenAI-compatible
 // chat-completions protocol (Ollama, llama.cpp, vLLM), with the optional
-// OPENAI_API_KEY and OPENAI_MODEL (default llama3.2):
+// OPENAI_API_KEY and OPENAI_MODEL (default llama3.2); with OPENAI_STREAM=1
+// it asks for a streamed reply and prints it as it arrives:
 //
 //	ollama pull llama3.2
 //	OPENAI_BASE_URL=http://localhost:11434/v1 go run ./examples/agent
@@ -158,8 +159,16 @@ func (answer) Post(_ context.Context, s *Inquiry, _ Brief, text string) error {
 // progress reports each step to w. NodeEnd fires after the node's Post, so
 // the store already holds what the step decided.
 func progress(w io.Writer, s *Inquiry) runtime.Hooks {
+	streamed := false // a streamed reply's line is open
+	endLine := func() {
+		if streamed {
+			fmt.Fprintln(w)
+			streamed = false
+		}
+	}
 	return runtime.Hooks{
 		NodeEnd: func(e runtime.NodeEvent) {
+			endLine()
 			switch e.Node {
 			case "Decide":
 				if e.Action == "search" {
@@ -174,7 +183,19 @@ func progress(w io.Writer, s *Inquiry) runtime.Hooks {
 			}
 		},
 		Retry: func(e runtime.RetryEvent) {
+			endLine()
 			fmt.Fprintf(w, "step %d: %s attempt %d failed, retrying in %v: %v\n", e.Step, e.Node, e.Attempt, e.Wait, e.Err)
+		},
+		// A streaming model's reply, as it arrives (OPENAI_STREAM=1).
+		Emit: func(e runtime.EmitEvent) {
+			if tok, ok := e.Value.(Token); ok {
+				if tok.Begin {
+					endLine()
+					fmt.Fprintf(w, "step %d: %s streams: ", e.Step, e.Node)
+					streamed = true
+				}
+				fmt.Fprint(w, tok.Text)
+			}
 		},
 	}
 }
@@ -205,7 +226,8 @@ func modelFromEnv(getenv func(string) string) (LLM, string) {
 		return scripted{}, "the offline scripted model (set OPENAI_BASE_URL for a real one)"
 	}
 	name := cmp.Or(getenv("OPENAI_MODEL"), "llama3.2")
-	return &ChatClient{BaseURL: base, APIKey: getenv("OPENAI_API_KEY"), Model: name}, name + " at " + base
+	stream := getenv("OPENAI_STREAM") == "1"
+	return &ChatClient{BaseURL: base, APIKey: getenv("OPENAI_API_KEY"), Model: name, Stream: stream}, name + " at " + base
 }
 
 // run answers the question in args (the default one when empty) and prints

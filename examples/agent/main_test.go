@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -416,5 +417,70 @@ func TestModelFromEnv(t *testing.T) {
 	c, ok := m.(*ChatClient)
 	if !ok || c.BaseURL != env["OPENAI_BASE_URL"] || c.APIKey != "k" || c.Model != "llama3.2" || about != "llama3.2 at http://localhost:11434/v1" {
 		t.Errorf("with OPENAI_BASE_URL: %#v, %q", m, about)
+	}
+}
+
+// streamReply writes content as server-sent events, a few characters at a
+// time, and, unless cut, the closing [DONE].
+func streamReply(w http.ResponseWriter, content string, cut bool) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	flusher, _ := w.(http.Flusher)
+	for i := 0; i < len(content); i += 4 {
+		piece := content[i:min(i+4, len(content))]
+		b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{"content": piece}}}})
+		fmt.Fprintf(w, "data: %s\n\n", b)
+		if flusher != nil {
+			flusher.Flush()
+		}
+		if cut && i >= 4 {
+			return // the connection ends mid-reply
+		}
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+}
+
+// A streaming model's reply reaches Emit hooks piece by piece, in order;
+// a stream cut short is retried, and its Begin token tells the UI to drop
+// the partial text.
+func TestChatClientStreams(t *testing.T) {
+	cs := newChatServer(t, func(n int, r *http.Request, req chatRequest, w http.ResponseWriter) {
+		if !req.Stream || r.Header.Get("Accept") != "text/event-stream" {
+			t.Errorf("request %d: stream %t, Accept %q", n, req.Stream, r.Header.Get("Accept"))
+		}
+		content, err := scripted{}.Complete(r.Context(), req.Messages)
+		if err != nil {
+			t.Errorf("request %d: %v", n, err)
+		}
+		streamReply(w, content, n == 3) // the Answer's first attempt is cut
+	})
+	c := cs.client()
+	c.Stream = true
+	var ui strings.Builder // what a UI shows of the Answer's stream
+	var log bytes.Buffer
+	answerStream := runtime.WithHooks(runtime.Hooks{Emit: func(e runtime.EmitEvent) {
+		tok := e.Value.(Token)
+		if e.Node != "Answer" {
+			return
+		}
+		if tok.Begin {
+			ui.Reset()
+		}
+		ui.WriteString(tok.Text)
+	}})
+	s, err := research(context.Background(), c, defaultQuestion, &log, answerStream, runtime.WithPolicy(func(_ string, p runtime.Policy) runtime.Policy {
+		p.Wait = 0
+		return p
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.Answer, "PocketFlow is a 100-line") || ui.String() != s.Answer {
+		t.Errorf("answer %q, the UI shows %q; want them equal", s.Answer, ui.String())
+	}
+	if n := cs.requests(); n != 4 {
+		t.Errorf("%d requests, want 4 (decide, decide, a cut answer, the answer)", n)
+	}
+	if !strings.Contains(log.String(), "step 4: Answer attempt 1 failed") || !strings.Contains(log.String(), "step 4: Answer streams: PocketFlow is a 100-line") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
