@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,59 @@ func TestCrashResume(t *testing.T) {
 	}
 	if resumed < trials/2 {
 		t.Errorf("only %d of %d trials were killed after a checkpoint; the test is not exercising resume", resumed, trials)
+	}
+}
+
+// shareDirEnv tells a re-executed test binary to run a short checkpointed
+// flow into that directory, for TestTwoProcessesOneDirectory.
+const shareDirEnv = "PICOFLOW_SHARE_DIR"
+
+// TestShareChild is the child process; it does nothing in a normal run.
+func TestShareChild(t *testing.T) {
+	dir := os.Getenv(shareDirEnv)
+	if dir == "" {
+		t.Skip("runs only as the child of TestTwoProcessesOneDirectory")
+	}
+	f := &Count{Tick: tick{}, Check: check{limit: 60}}
+	if err := f.Run(context.Background(), crashStore(), runtime.WithCheckpoints(runtime.Dir(dir))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two processes checkpointing into one directory at once never disturb
+// each other: each run has its own directory there, and each ends with its
+// 120 checkpoints whole.
+func TestTwoProcessesOneDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	var cmds []*exec.Cmd
+	for range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestShareChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), shareDirEnv+"="+dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("a child failed: %v", err)
+		}
+	}
+	runs, err := os.ReadDir(dir)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%d run directories (%v), want 2", len(runs), err)
+	}
+	for _, run := range runs {
+		cp, err := runtime.RunCheckpoint(dir, run.Name())
+		if err != nil || cp.Step != 120 || cp.Next != "" {
+			t.Errorf("run %s: %+v, %v; want it finished after 120 steps", run.Name(), cp, err)
+		}
+		files, _ := os.ReadDir(filepath.Join(dir, run.Name()))
+		if len(files) != 120 {
+			t.Errorf("run %s: %d files, want 120", run.Name(), len(files))
+		}
 	}
 }
