@@ -104,18 +104,10 @@ func (fl *Flow[F, S]) ResumeAnswer(ctx context.Context, f F, s *S, cp *Checkpoin
 	case waits != node:
 		return fmt.Errorf("resume flow %s at %s: the checkpoint waits at %s, not %s", fl.Name, node, cp.Await, node)
 	}
-	if err := fl.Check(f); err != nil {
-		return err
-	}
-	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	r, err := fl.restore(ctx, f, s, cp, opts)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(cp.Store, s); err != nil {
-		return r.finish(fmt.Errorf("resume flow %s: store: %w", fl.Name, err))
-	}
 	r.entry, r.answering, r.answer, r.question = cp.Await, true, answer, cp.Question
-	defer r.finishGoexit()
-	_, err = fl.drive(r.context(ctx), r, f, s)
-	return r.finish(err)
+	return fl.run(ctx, r, f, s)
 }

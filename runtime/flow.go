@@ -88,10 +88,30 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 	if err := fl.Check(f); err != nil {
 		return err
 	}
-	r := start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	return fl.run(ctx, start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts), f, s)
+}
+
+// run drives the run r of f on s and ends it.
+func (fl *Flow[F, S]) run(ctx context.Context, r *Run, f F, s *S) error {
 	defer r.finishGoexit()
 	_, err := fl.drive(r.context(ctx), r, f, s)
 	return r.finish(err)
+}
+
+// restore begins a run of f that continues cp, and restores s from it; an
+// error after the run began has ended it.
+func (fl *Flow[F, S]) restore(ctx context.Context, f F, s *S, cp *Checkpoint, opts []Option) (*Run, error) {
+	if err := fl.Check(f); err != nil {
+		return nil, err
+	}
+	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(cp.Store, s); err != nil {
+		return nil, r.finish(fmt.Errorf("resume flow %s: store: %w", fl.Name, err))
+	}
+	return r, nil
 }
 
 // Resume continues a run of flow f from checkpoint cp: it restores s from
@@ -100,23 +120,15 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 // cp.Next is "" the run had finished: s gets its final store and no step
 // runs. See [Checkpoint] for what is refused.
 func (fl *Flow[F, S]) Resume(ctx context.Context, f F, s *S, cp *Checkpoint, opts []Option) error {
-	if err := fl.Check(f); err != nil {
-		return err
-	}
-	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	r, err := fl.restore(ctx, f, s, cp, opts)
 	if err != nil {
 		return err
-	}
-	if err := json.Unmarshal(cp.Store, s); err != nil {
-		return r.finish(fmt.Errorf("resume flow %s: store: %w", fl.Name, err))
 	}
 	if cp.Next == "" {
 		return r.finish(nil)
 	}
 	r.entry, r.resumeBatch = cp.Next, cp.Batch
-	defer r.finishGoexit()
-	_, err = fl.drive(r.context(ctx), r, f, s)
-	return r.finish(err)
+	return fl.run(ctx, r, f, s)
 }
 
 // Nested runs flow f, member name of the flow that is running, as one
