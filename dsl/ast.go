@@ -57,6 +57,9 @@ type astField struct {
 	Name    *astName `parser:"(?! ( 'store' | 'node' | 'flow' ) Ident '{' ) (?! 'import' String ) @@"`
 	Type    *astType `parser:"@@"`
 	Default *astLit  `parser:"( '=' @@ )?"`
+	// Merge is the rule that combines parallel members' writes: "merge" is
+	// a keyword only after a field's type (or default).
+	Merge *astName `parser:"( 'merge' @@ )?"`
 }
 
 // astType is a Go type expression.

@@ -331,9 +331,57 @@ func (c *checker) store(sd *astStore) *Store {
 		if fd.Default != nil && f.Type != nil {
 			f.Default = c.literal(fd.Default, f.Type)
 		}
+		if fd.Merge != nil && f.Type != nil {
+			f.Merge = c.mergeRule(fd.Merge, f.Type)
+		}
 		st.Fields = append(st.Fields, f)
 	}
 	return st
+}
+
+// mergeRules are the rules a field's merge may name, with what each needs.
+var mergeRules = []string{"append", "sum", "max", "min", "union"}
+
+// mergeRule checks a field's merge rule against its type t and returns it.
+// A named type of the package or of an import may be anything: check -types
+// or the compiler judges it.
+func (c *checker) mergeRule(rule *astName, t *Type) string {
+	p := c.src.pos(rule.Pos)
+	opaque := t.Kind == NamedType && !predeclared[t.Name] && !t.IsDuration()
+	numeric := t.Kind == NamedType && (numericTypes[t.Name] && t.Pkg == nil || t.IsDuration())
+	switch rule.Value {
+	case "append":
+		if t.Kind != SliceType {
+			c.errorf(p, "merge append needs a slice field, not %s: it keeps every member's appended elements", t)
+			return ""
+		}
+	case "sum":
+		if !numeric && !opaque {
+			c.errorf(p, "merge sum needs a number field, not %s: it adds the members' changes", t)
+			return ""
+		}
+	case "max", "min":
+		if !numeric && !opaque && !(t.Kind == NamedType && t.Pkg == nil && t.Name == "string") {
+			c.errorf(p, "merge %s needs a number or string field, not %s: it keeps the %s of the members' values", rule.Value, t, map[string]string{"max": "largest", "min": "smallest"}[rule.Value])
+			return ""
+		}
+	case "union":
+		if t.Kind != MapType {
+			c.errorf(p, "merge union needs a map field, not %s: it keeps every member's keys", t)
+			return ""
+		}
+	default:
+		c.errorf(p, "unknown merge rule %q: want one of %s", rule.Value, strings.Join(mergeRules, ", "))
+		return ""
+	}
+	return rule.Value
+}
+
+// numericTypes are the predeclared number types that sum, max and min take.
+var numericTypes = map[string]bool{
+	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "uint": true, "uint8": true,
+	"uint16": true, "uint32": true, "uint64": true, "uintptr": true, "float32": true, "float64": true,
+	"byte": true, "rune": true,
 }
 
 // predeclared are Go's predeclared type names; any other unqualified name is

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/digital-duck/picoflow-go/internal/golden"
@@ -30,4 +31,20 @@ func TestErrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Merge rules reach the model; a field without one has none.
+func TestMergeRules(t *testing.T) {
+	src := "store S {\n    pages []string merge append\n    cost float64 merge sum\n    n int\n}\nnode A\nflow F { start A }\n"
+	m, diags := Check("m.pico", []byte(src))
+	if m == nil {
+		t.Fatal(diags)
+	}
+	var got []string
+	for _, f := range m.Store.Fields {
+		got = append(got, f.Name+":"+f.Merge)
+	}
+	if want := "pages:append cost:sum n:"; strings.Join(got, " ") != want {
+		t.Errorf("merge rules %q, want %q", strings.Join(got, " "), want)
+	}
 }

@@ -247,6 +247,9 @@ func (p *printer) field(fd *astField, i, j int) *line {
 	if fd.Default != nil {
 		typ += " = " + litString(fd.Default)
 	}
+	if fd.Merge != nil {
+		typ += " merge " + fd.Merge.Value
+	}
 	return p.item(kindField, []string{fd.Name.Value, typ}, i, j)
 }
 

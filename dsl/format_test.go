@@ -235,7 +235,7 @@ func TestFormatProperties(t *testing.T) {
 	if syntax(a) == syntax(c) {
 		t.Errorf("the syntax of two different files is the same: %s", syntax(a))
 	}
-	want := `astFile{Decls:[astDecl{Package:nil Import:nil Store:astStore{Name:astName{Value:"S"} Fields:[astField{Name:astName{Value:"n"} Type:astType{Pointer:nil List:nil Map:nil Chan:nil Named:astNamed{Qualifier:nil Name:astIdent{Value:"int"}}} Default:nil}]} Node:nil Flow:nil}]}`
+	want := `astFile{Decls:[astDecl{Package:nil Import:nil Store:astStore{Name:astName{Value:"S"} Fields:[astField{Name:astName{Value:"n"} Type:astType{Pointer:nil List:nil Map:nil Chan:nil Named:astNamed{Qualifier:nil Name:astIdent{Value:"int"}}} Default:nil Merge:nil}]} Node:nil Flow:nil}]}`
 	if syntax(a) != want {
 		t.Errorf("syntax = %s\nwant %s", syntax(a), want)
 	}

@@ -59,6 +59,10 @@ type Field struct {
 	GoName  string // exported CamelCase with Go initialisms: user_id -> UserID
 	Type    *Type
 	Default *Literal // nil when the field has none
+	// Merge is how the writes of a parallel group's members to the field
+	// combine: "append", "sum", "max", "min", "union", or "" for none (a
+	// field changed by several members is then a conflict).
+	Merge   string
 	Doc     []string
 	Comment string // a comment at the end of the field's line, without "//"
 }
