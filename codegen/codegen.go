@@ -450,25 +450,21 @@ func (g *gen) storeWrites() {
 	var report []jen.Code
 	for _, fd := range st.Fields {
 		cur, old := jen.Id("s").Dot(fd.GoName), jen.Id("old").Dot(fd.GoName)
-		// As changed compares: a copy of the value, a clone one level deep
-		// of a slice or map of basic values, and a deep copy of anything
-		// else (a pointer, a type the .pico cannot see into, nesting).
-		switch t := fd.Type; {
-		case basic(t), t.Kind == dsl.ArrayType && basic(t.Elem):
-		case t.Kind == dsl.SliceType && basic(t.Elem):
-			snap = append(snap, old.Clone().Op("=").Qual(slicesPath, "Clone").Call(cur.Clone()))
-		case t.Kind == dsl.MapType && basic(t.Key) && basic(t.Elem):
-			snap = append(snap, old.Clone().Op("=").Qual(mapsPath, "Clone").Call(cur.Clone()))
-		default:
-			snap = append(snap, old.Clone().Op("=").Qual(runtimePath, "DeepCopy").Call(cur.Clone()))
+		clone, equal := watching(fd.Type)
+		if clone != nil {
+			snap = append(snap, old.Clone().Op("=").Add(clone).Call(cur.Clone()))
 		}
-		report = append(report, jen.If(changed(fd.Type, cur.Clone(), old.Clone())).Block(
+		differs := cur.Clone().Op("!=").Add(old.Clone())
+		if equal != nil {
+			differs = jen.Op("!").Add(equal).Call(cur.Clone(), old.Clone())
+		}
+		report = append(report, jen.If(differs).Block(
 			jen.Id("r").Dot("Write").Call(jen.Lit(fd.Name), old, cur),
 		))
 	}
 	g.decl([]string{
-		"snapshotForHooks copies s into old before a step, cloning slices and maps",
-		"so that changes made in place show in reportWrites.",
+		"snapshotForHooks copies s into old before a step, deeply enough that changes",
+		"made in place show in reportWrites.",
 	}, jen.Func().Params(self).Id("snapshotForHooks").Params(jen.Id("old").Op("*").Id(st.Name)).Block(snap...))
 	g.decl([]string{"reportWrites fires the StoreWrite hook for every field that differs from old."},
 		jen.Func().Params(self.Clone()).Id("reportWrites").Params(
@@ -527,20 +523,22 @@ func basic(t *dsl.Type) bool {
 	return t.Kind == dsl.NamedType && t.Pkg == nil && basicComparable[t.Name]
 }
 
-// changed is the condition that a field of type t differs between cur and
-// old: == where the .pico shows the type is comparable, slices.Equal or
-// maps.Equal over basic elements, and for every other type, which the
-// snapshot copied deeply, a comparison of JSON encodings.
-func changed(t *dsl.Type, cur, old *jen.Statement) jen.Code {
+// watching is how the StoreWrite snapshot copies a field of type t and how
+// it is compared after the step, so that a change made in place shows: a
+// value copy and == where the .pico shows the type is comparable (clone and
+// equal nil), a clone one level deep and Equal for a slice or map of basic
+// values, and for every other type (a pointer, a type the .pico cannot see
+// into, nesting) a deep copy and a comparison of JSON encodings.
+func watching(t *dsl.Type) (clone, equal *jen.Statement) {
 	switch {
 	case basic(t), t.Kind == dsl.ArrayType && basic(t.Elem):
-		return cur.Op("!=").Add(old)
+		return nil, nil
 	case t.Kind == dsl.SliceType && basic(t.Elem):
-		return jen.Op("!").Qual(slicesPath, "Equal").Call(cur, old)
+		return jen.Qual(slicesPath, "Clone"), jen.Qual(slicesPath, "Equal")
 	case t.Kind == dsl.MapType && basic(t.Key) && basic(t.Elem):
-		return jen.Op("!").Qual(mapsPath, "Equal").Call(cur, old)
+		return jen.Qual(mapsPath, "Clone"), jen.Qual(mapsPath, "Equal")
 	}
-	return jen.Op("!").Qual(runtimePath, "SameJSON").Call(cur, old)
+	return jen.Qual(runtimePath, "DeepCopy"), jen.Qual(runtimePath, "SameJSON")
 }
 
 // schema fingerprints the store field by field: "name=hash" for each field,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Interrupt is the error of a run that stopped at an await node to wait for
@@ -36,19 +35,15 @@ func (r *Run) Await(flow, node string, question, store any) error {
 	if err != nil {
 		return r.Fail(flow, node, fmt.Errorf("question: %w", err))
 	}
-	data, err := json.Marshal(store)
+	data, err := r.encodeStore(store)
 	if err != nil {
 		return r.Fail(flow, node, fmt.Errorf("store: %w", err))
 	}
 	if r.id == "" {
 		r.id = newRunID() // a plain run names itself only when it must
 	}
-	at := r.nextPath(node)
-	cp := &Checkpoint{
-		Version: CheckpointVersion, Flow: r.flow, RunID: r.id, Step: r.step - 1, Node: node,
-		Next: at, Schema: r.schema, Time: time.Now().UTC(), Await: at, Store: data, Question: q,
-		marshaled: true,
-	}
+	cp := r.newCheckpoint(r.step-1, node, node, data)
+	cp.Await, cp.Question = cp.Next, q
 	if r.cp != nil {
 		// This checkpoint supersedes any not saved yet: the store is the
 		// same (Prep only reads it), and the question is new.

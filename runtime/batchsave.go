@@ -118,11 +118,8 @@ func (sv *batchSaver) save() {
 		}
 		sv.store = store
 	}
-	cp := &Checkpoint{
-		Version: CheckpointVersion, Flow: r.flow, RunID: r.id, Step: r.step - 1, Node: sv.node,
-		Next: r.nextPath(sv.node), Schema: r.schema, Time: time.Now().UTC(), Store: sv.store,
-		Batch: &BatchProgress{Node: sv.node, Items: sv.items, Results: results}, marshaled: true,
-	}
+	cp := r.newCheckpoint(r.step-1, sv.node, sv.node, sv.store)
+	cp.Batch = &BatchProgress{Node: sv.node, Items: sv.items, Results: results}
 	_ = r.cp.Save(r.stepContext(), cp)
 }
 

@@ -34,7 +34,7 @@ func BenchmarkStep(b *testing.B) {
 	var n stepNode = echo{}
 	p := "prep"
 	for b.Loop() {
-		if err := r.Begin(ctx, "Bench", "Echo"); err != nil {
+		if err := beginNamed(ctx, r, "Bench", "Echo"); err != nil {
 			b.Fatal(err)
 		}
 		e, err := Exec(ctx, r, Policy{Attempts: 3}, func(ctx context.Context) (string, error) {
@@ -91,7 +91,7 @@ func benchCheckpoint(b *testing.B, c Checkpointer) {
 	ctx := context.Background()
 	r := start(context.Background(), "Bench", testSchema, 0, []Option{WithCheckpoints(c)})
 	for b.Loop() {
-		if err := r.Begin(ctx, "Bench", "Echo"); err != nil {
+		if err := beginNamed(ctx, r, "Bench", "Echo"); err != nil {
 			b.Fatal(err)
 		}
 		r.Enter(PhasePost)

@@ -35,7 +35,7 @@ func steps(t *testing.T, r *Run, flow string, s *testStore, nodes ...string) {
 	t.Helper()
 	ctx := context.Background()
 	for i, node := range nodes {
-		if err := r.Begin(ctx, flow, node); err != nil {
+		if err := beginNamed(ctx, r, flow, node); err != nil {
 			t.Fatal(err)
 		}
 		r.Enter(PhasePost)
@@ -164,7 +164,7 @@ func TestEndCheckpointSaveError(t *testing.T) {
 		WithCheckpoints(saver(func(context.Context, *Checkpoint) error { return full })),
 		WithHooks(Hooks{NodeEnd: func(e NodeEvent) { events = append(events, "NodeEnd "+e.Node) }}),
 	})
-	if err := r.Begin(context.Background(), "Support", "Classify"); err != nil {
+	if err := beginNamed(context.Background(), r, "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
 	err := r.end("faq", "Answer", &testStore{})
@@ -181,7 +181,7 @@ func TestEndCheckpointSaveError(t *testing.T) {
 
 func TestEndStoreEncodingError(t *testing.T) {
 	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
-	if err := r.Begin(context.Background(), "F", "A"); err != nil {
+	if err := beginNamed(context.Background(), r, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
 	err := r.end("", "", &struct{ C chan int }{})
@@ -198,7 +198,7 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 		got = ctx.Value(key{})
 		return nil
 	}))})
-	if err := r.Begin(ctx, "F", "A"); err != nil {
+	if err := beginNamed(ctx, r, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.end("", "", &testStore{}); err != nil {
@@ -582,7 +582,7 @@ func TestDirConcurrentRuns(t *testing.T) {
 			s := &testStore{}
 			for range 5 {
 				for _, r := range []*Run{own, both} {
-					if err := r.Begin(context.Background(), "F", node); err != nil {
+					if err := beginNamed(context.Background(), r, "F", node); err != nil {
 						t.Error(err)
 						return
 					}
@@ -691,10 +691,10 @@ func TestResumeMaxSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
+	if err := beginNamed(ctx, r, "Loop", "Tick"); err != nil {
 		t.Fatal(err)
 	}
-	err = r.Begin(ctx, "Loop", "Tick")
+	err = beginNamed(ctx, r, "Loop", "Tick")
 	if !errors.Is(err, ErrMaxSteps) || err.Error() != "flow Loop: step 9 exceeds max_steps 8" {
 		t.Errorf("got %v, want step 9 to exceed max_steps 8", err)
 	}

@@ -14,7 +14,7 @@ func retryLog(opts ...Option) (*Run, *[]RetryEvent) {
 	var log []RetryEvent
 	opts = append(opts, WithHooks(Hooks{Retry: func(e RetryEvent) { log = append(log, e) }}))
 	r := start(context.Background(), "F", testSchema, 0, opts)
-	if err := beginNamed(r, "F", "N"); err != nil {
+	if err := beginNamed(context.Background(), r, "F", "N"); err != nil {
 		panic(err)
 	}
 	return r, &log

@@ -52,9 +52,9 @@ func testFlow(name string, members ...Member[*tf, testStore]) *Flow[*tf, testSto
 
 // beginNamed begins a step of node of flow as an observed loop does: it
 // names the step for the hooks, then the step's Begin counts it.
-func beginNamed(r *Run, flow, node string) error {
+func beginNamed(ctx context.Context, r *Run, flow, node string) error {
 	r.cur, r.node = flow, node
-	return r.Begin(context.Background(), flow, node)
+	return r.Begin(ctx, flow, node)
 }
 
 // recoverStep is drive's recover, for tests that run steps by hand. It must

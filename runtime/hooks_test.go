@@ -129,7 +129,7 @@ func TestStoreWrite(t *testing.T) {
 		t.Fatal("WatchesWrites is false with a StoreWrite hook")
 	}
 	for _, node := range []string{"A", "B"} {
-		if err := beginNamed(r, "F", node); err != nil {
+		if err := beginNamed(context.Background(), r, "F", node); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -276,7 +276,7 @@ func (r *Run) begin(ctx context.Context, flow, node string) error {
 	if !r.observed {
 		return nil
 	}
-	r.cur, r.node, r.ctx = flow, node, ctx
+	r.ctx = ctx // for the Checkpointer; the observed loop named the step
 	if r.timed && r.cp != nil {
 		// The previous step's checkpoint was saved after its end was
 		// timed: this step is timed from now. Without checkpoints the
@@ -423,33 +423,44 @@ func (r *Run) stepContext() context.Context {
 // checkpoint makes the checkpoint of the step that just ended, encoding the
 // store once: Save splices these bytes into the file as they are.
 func (r *Run) checkpoint(action, next string, store any) (*Checkpoint, error) {
-	var data []byte
-	var err error
-	if r.encode != nil {
-		// A buffer of its own, since an asynchronous save may still hold
-		// the last one, sized so that it rarely grows.
-		data, err = r.encode(make([]byte, 0, r.encoded+r.encoded/8+64))
-	} else {
-		data, err = json.Marshal(store)
-	}
+	data, err := r.encodeStore(store)
 	if err != nil {
 		return nil, fmt.Errorf("flow %s: checkpoint after step %d: store: %w", r.flow, r.step, err)
 	}
-	r.encoded = len(data)
-	return &Checkpoint{
-		Version: CheckpointVersion,
-		Flow:    r.flow,
-		RunID:   r.id,
-		Step:    r.step,
-		Node:    r.node,
-		Action:  action,
-		Next:    r.nextPath(next),
-		Schema:  r.schema,
-		Time:    time.Now().UTC(),
-		Store:   data,
+	cp := r.newCheckpoint(r.step, r.node, next, data)
+	cp.Action = action
+	return cp, nil
+}
 
+// encodeStore encodes the store for a checkpoint: with the flow's
+// generated encoder when it has one, in a buffer of its own (an
+// asynchronous save may still hold the last one) sized so that it rarely
+// grows.
+func (r *Run) encodeStore(store any) ([]byte, error) {
+	if r.encode == nil {
+		return json.Marshal(store)
+	}
+	data, err := r.encode(make([]byte, 0, r.encoded+r.encoded/8+64))
+	r.encoded = len(data)
+	return data, err
+}
+
+// newCheckpoint is the checkpoint of the run after step, which ran node,
+// with next (a member of the innermost running flow) to run and store, as
+// encodeStore encoded it.
+func (r *Run) newCheckpoint(step int, node, next string, store []byte) *Checkpoint {
+	return &Checkpoint{
+		Version:   CheckpointVersion,
+		Flow:      r.flow,
+		RunID:     r.id,
+		Step:      step,
+		Node:      node,
+		Next:      r.nextPath(next),
+		Schema:    r.schema,
+		Time:      time.Now().UTC(),
+		Store:     store,
 		marshaled: true,
-	}, nil
+	}
 }
 
 // nextPath qualifies next, a member of the innermost running flow, with the

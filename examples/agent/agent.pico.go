@@ -72,8 +72,8 @@ func NewInquiry() *Inquiry {
 
 //line agent.pico.go:000074:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Inquiry) snapshotForHooks(old *Inquiry) {
 	*old = *s
 	old.Notes = slices.Clone(s.Notes)

@@ -47,8 +47,8 @@ func NewPost() *Post {
 
 //line approval.pico.go:000049:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Post) snapshotForHooks(old *Post) {
 	*old = *s
 }

@@ -47,8 +47,8 @@ func NewTicket() *Ticket {
 
 //line triage.pico.go:000049:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Ticket) snapshotForHooks(old *Ticket) {
 	*old = *s
 }

@@ -40,8 +40,8 @@ func NewGreeting() *Greeting {
 
 //line hello.pico.go:000042:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Greeting) snapshotForHooks(old *Greeting) {
 	*old = *s
 }

@@ -51,8 +51,8 @@ func NewCorpus() *Corpus {
 	return &Corpus{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Corpus) snapshotForHooks(old *Corpus) {
 	*old = *s
 	old.Files = slices.Clone(s.Files)

@@ -56,8 +56,8 @@ func NewJob() *Job {
 
 //line resume.pico.go:000058:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Job) snapshotForHooks(old *Job) {
 	*old = *s
 	old.Lengths = slices.Clone(s.Lengths)

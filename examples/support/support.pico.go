@@ -61,8 +61,8 @@ func NewTicket() *Ticket {
 
 //line support.pico.go:000063:1
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Ticket) snapshotForHooks(old *Ticket) {
 	*old = *s
 	old.URLs = slices.Clone(s.URLs)

@@ -40,8 +40,8 @@ func NewDoc() *Doc {
 	return &Doc{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Doc) snapshotForHooks(old *Doc) {
 	*old = *s
 }

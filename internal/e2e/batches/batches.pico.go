@@ -37,8 +37,8 @@ func NewWork() *Work {
 	return &Work{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Work) snapshotForHooks(old *Work) {
 	*old = *s
 	old.Items = slices.Clone(s.Items)

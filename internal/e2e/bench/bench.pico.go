@@ -39,8 +39,8 @@ func NewCounter() *Counter {
 	return &Counter{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Counter) snapshotForHooks(old *Counter) {
 	*old = *s
 }

@@ -40,8 +40,8 @@ func NewCalc() *Calc {
 	return &Calc{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Calc) snapshotForHooks(old *Calc) {
 	*old = *s
 }

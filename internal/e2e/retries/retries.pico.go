@@ -51,8 +51,8 @@ func NewJob() *Job {
 	return &Job{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Job) snapshotForHooks(old *Job) {
 	*old = *s
 	old.Numbers = slices.Clone(s.Numbers)

@@ -45,8 +45,8 @@ func NewNumbers() *Numbers {
 	return &Numbers{}
 }
 
-// snapshotForHooks copies s into old before a step, cloning slices and maps
-// so that changes made in place show in reportWrites.
+// snapshotForHooks copies s into old before a step, deeply enough that changes
+// made in place show in reportWrites.
 func (s *Numbers) snapshotForHooks(old *Numbers) {
 	*old = *s
 }
