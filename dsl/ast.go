@@ -166,8 +166,32 @@ type astEdge struct {
 // astLink is one `then ACTION -> TARGET` of an edge chain.
 type astLink struct {
 	Pos    lexer.Position
-	Action *astLabel `parser:"'then' @@ Arrow"`
-	To     *astName  `parser:"@@"`
+	Action *astLabel  `parser:"'then' @@ Arrow"`
+	To     *astTarget `parser:"@@"`
+}
+
+// astTarget is where an edge goes: a name (a node, a flow or end), or a
+// parallel group followed by its exit.
+type astTarget struct {
+	Name  *astName  `parser:"  @@"`
+	Group *astGroup `parser:"| @@"`
+}
+
+// last is the name the chain goes on from: the target's, or for a group its
+// exit's.
+func (t *astTarget) last() *astName {
+	for t.Group != nil {
+		t = t.Group.Exit
+	}
+	return t.Name
+}
+
+// astGroup is `[M1, M2, ...] -> TARGET`. Fewer than two members parse, so
+// that the checker can say how many a group needs.
+type astGroup struct {
+	Pos     lexer.Position
+	Members []*astName `parser:"'[' Newline* ( @@ ( ',' Newline* @@ )* Newline* )? ']'"`
+	Exit    *astTarget `parser:"Arrow @@"`
 }
 
 // astLabel is an action name or `*`.

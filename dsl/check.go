@@ -88,6 +88,14 @@ type checker struct {
 	// cyclic marks flows on a subflow cycle: their outcomes are unknown, so
 	// routing checks skip them rather than report knock-on errors.
 	cyclic map[*Flow]bool
+	// plain marks members used outside parallel groups (start, an edge's
+	// source or target), which route their actions; groups holds each
+	// flow's groups by name, with where each begins its exit and names its
+	// members.
+	plain    map[*Member]bool
+	groups   map[*Flow]map[string]*Member
+	exitPos  map[*Member]Pos
+	groupPos map[*Member][]Pos
 }
 
 func (c *checker) errorf(p Pos, format string, args ...any) {
@@ -157,6 +165,10 @@ func (c *checker) file(f *astFile) {
 	c.memberPos = map[*Member]Pos{}
 	c.cyclic = map[*Flow]bool{}
 	c.broken = map[*Flow]map[*Member]map[string]bool{}
+	c.plain = map[*Member]bool{}
+	c.groups = map[*Flow]map[string]*Member{}
+	c.exitPos = map[*Member]Pos{}
+	c.groupPos = map[*Member][]Pos{}
 	for _, fl := range c.m.Flows {
 		c.flowItems(fl, c.flowDecls[fl])
 	}

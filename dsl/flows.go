@@ -27,6 +27,7 @@ func (c *checker) flowItems(fl *Flow, fd *astFlow) {
 				continue
 			}
 			fl.Start = c.member(fl, it.Start)
+			c.plain[fl.Start] = true
 		case it.Unknown != nil:
 			unknown = true
 			c.unknownFlowItem(it.Unknown)
@@ -52,7 +53,7 @@ func (c *checker) flowItems(fl *Flow, fd *astFlow) {
 		from := it.Chain.From
 		for _, link := range it.Chain.Links {
 			c.edge(fl, from, link)
-			from = link.To
+			from = link.To.last()
 		}
 	}
 }
@@ -71,18 +72,19 @@ func (c *checker) unknownFlowItem(n *astName) {
 
 // edge adds one `from then action -> to` link to fl, if its names resolve.
 func (c *checker) edge(fl *Flow, from *astName, link *astLink) {
-	e := &Edge{Pos: c.src.pos(from.Pos), Label: link.Action.Value, LabelPos: c.src.pos(link.Action.Pos), ToPos: c.src.pos(link.To.Pos)}
+	e := &Edge{Pos: c.src.pos(from.Pos), Label: link.Action.Value, LabelPos: c.src.pos(link.Action.Pos), ToPos: c.targetPos(link.To)}
 	ok := true
 	if from.Value == "end" {
 		c.errorf(e.Pos, "an edge cannot start at end: the flow has finished there")
 		ok = false
 	} else if e.From = c.member(fl, from); e.From == nil {
 		ok = false
+	} else {
+		c.plain[e.From] = true
 	}
-	if link.To.Value != "end" {
-		if e.To = c.member(fl, link.To); e.To == nil {
-			ok = false
-		}
+	var resolved bool
+	if e.To, resolved = c.target(fl, link.To); !resolved {
+		ok = false
 	}
 	if reserved[e.Label] {
 		c.errorf(e.LabelPos, "%s is a keyword and cannot be an action name", e.Label)
@@ -94,6 +96,128 @@ func (c *checker) edge(fl *Flow, from *astName, link *astLink) {
 		// The source is known but the edge is not: its label still counts
 		// as routed, so the misspelling is the only error reported.
 		c.markBroken(fl, e.From, e.Label)
+	}
+}
+
+func (c *checker) targetPos(t *astTarget) Pos {
+	if t.Group != nil {
+		return c.src.pos(t.Group.Pos)
+	}
+	return c.src.pos(t.Name.Pos)
+}
+
+// target resolves where an edge or a group's exit goes: a member, or nil
+// for end. ok is false when the target was reported as wrong.
+func (c *checker) target(fl *Flow, t *astTarget) (m *Member, ok bool) {
+	switch {
+	case t.Group != nil:
+		m = c.group(fl, t.Group)
+		return m, m != nil
+	case t.Name.Value == "end":
+		return nil, true
+	}
+	if m = c.member(fl, t.Name); m != nil {
+		c.plain[m] = true
+	}
+	return m, m != nil
+}
+
+// group resolves a parallel group and its exit. The same members in the
+// same order are one group of the flow, which has one exit.
+func (c *checker) group(fl *Flow, g *astGroup) *Member {
+	p := c.src.pos(g.Pos)
+	ok := true
+	var members []*Member
+	var positions []Pos
+	seen := map[string]Pos{}
+	for _, n := range g.Members {
+		np := c.src.pos(n.Pos)
+		if first, dup := seen[n.Value]; dup {
+			c.errorf(np, "%s is already a member of this group, at %s: each member runs once", n.Value, first)
+			ok = false
+			continue
+		}
+		seen[n.Value] = np
+		switch {
+		case n.Value == "end":
+			c.errorf(np, "end cannot be a member of a parallel group: the group's exit may go to end")
+			ok = false
+			continue
+		case n.Value == fl.Name:
+			c.errorf(np, "flow %s cannot be a member of its own parallel group", fl.Name)
+			ok = false
+			continue
+		}
+		m := c.member(fl, n)
+		if m == nil {
+			ok = false
+			continue
+		}
+		members = append(members, m)
+		positions = append(positions, np)
+	}
+	if len(g.Members) < 2 {
+		what := "no members"
+		if len(g.Members) == 1 {
+			what = "one member: write `-> " + g.Members[0].Value + "`"
+		}
+		c.errorf(p, "a parallel group needs at least two members, this one has %s", what)
+		ok = false
+	}
+	exit, exitOK := c.target(fl, g.Exit)
+	if !ok || !exitOK {
+		return nil
+	}
+	gm := &Member{Group: members, Exit: exit}
+	name := gm.Name()
+	if c.groups[fl] == nil {
+		c.groups[fl] = map[string]*Member{}
+	}
+	if first, dup := c.groups[fl][name]; dup {
+		if first.Exit != exit {
+			c.errorf(c.targetPos(g.Exit), "group %s already goes to %s at %s: a group has a single exit", name, exitName(first.Exit), c.exitPos[first])
+			return nil
+		}
+		return first
+	}
+	c.groups[fl][name] = gm
+	c.memberPos[gm] = p
+	c.exitPos[gm] = c.targetPos(g.Exit)
+	c.groupPos[gm] = positions
+	fl.Groups = append(fl.Groups, gm)
+	return gm
+}
+
+// exitName names where a group goes.
+func exitName(m *Member) string {
+	if m == nil {
+		return "end"
+	}
+	return m.Name()
+}
+
+// groupMembers checks what only the members' actions tell: a group's
+// members are terminal nodes or subflows, none of which waits for an
+// answer (a group runs its members to completion at once, and a resumed
+// run begins a group again).
+func (c *checker) groupMembers(fl *Flow) {
+	for _, g := range fl.Groups {
+		for i, m := range g.Group {
+			p := c.groupPos[g][i]
+			switch {
+			case m.Flow != nil:
+				if aw := awaits(m.Flow, map[*Flow]bool{}); len(aw) > 0 && !c.cyclic[m.Flow] {
+					c.errorf(p, "flow %s waits for an answer at node %s: it cannot run in parallel group %s, whose members run to completion together", m.Flow.Name, aw[0].Name, g.Name())
+				}
+			case m.Node.Await != nil:
+				c.errorf(p, "node %s waits for an answer (await): it cannot run in parallel group %s, whose members run to completion together", m.Node.Name, g.Name())
+			case !m.Node.Terminal():
+				c.errorf(p, "node %s has actions%s: a member of parallel group %s must be a terminal node or a subflow, as the group has a single exit", m.Node.Name, listed("actions", m.Node.Actions), g.Name())
+			}
+		}
+		if fl.Subflow && g.Exit == nil {
+			c.errorf(c.exitPos[g], "flow %s is used as a node, so it finishes through edges into end with an action, but group %s goes to end without one", fl.Name, g.Name())
+		}
 	}
 }
 
@@ -308,7 +432,8 @@ func (c *checker) routes(fl *Flow) {
 	}
 
 	for _, m := range fl.Members {
-		if m.Flow != nil && c.cyclic[m.Flow] {
+		// A member used only in groups has no routes: its group goes on.
+		if m.Flow != nil && c.cyclic[m.Flow] || !c.plain[m] {
 			continue
 		}
 		w := wildcard[m]
@@ -334,15 +459,18 @@ func (c *checker) routes(fl *Flow) {
 		}
 	}
 
-	if fl.Subflow && len(fl.Outcomes) == 0 {
+	// A flow whose only way to end is a group into end is told so by
+	// groupMembers.
+	if fl.Subflow && len(fl.Outcomes) == 0 && !slices.ContainsFunc(fl.Groups, func(g *Member) bool { return g.Exit == nil }) {
 		c.errorf(fl.Pos, "flow %s is used as a node but has no edge into end, so it has no outcomes", fl.Name)
 	} else if fl.Subflow {
 		for _, m := range fl.Members {
-			if m.Node != nil && m.Node.Terminal() {
+			if m.Node != nil && m.Node.Terminal() && c.plain[m] {
 				c.errorf(c.memberPos[m], "flow %s is used as a node, so it must finish through end, but %s is a terminal node", fl.Name, m.Name())
 			}
 		}
 	}
+	c.groupMembers(fl)
 	c.reachability(fl)
 }
 
@@ -376,19 +504,34 @@ func (c *checker) reachability(fl *Flow) {
 	if fl.Start == nil {
 		return
 	}
+	// A group reaches its members, which do not route on (their group
+	// does), and its exit: visited tells which members' routes were
+	// followed.
 	reached := map[*Member]bool{fl.Start: true}
+	visited := map[*Member]bool{fl.Start: true}
 	queue := []*Member{fl.Start}
+	visit := func(m *Member) {
+		reached[m] = true
+		if m != nil && !visited[m] {
+			visited[m] = true
+			queue = append(queue, m)
+		}
+	}
 	for len(queue) > 0 {
 		m := queue[0]
 		queue = queue[1:]
 		for _, r := range m.Routes {
-			if r.Target != nil && !reached[r.Target] {
-				reached[r.Target] = true
-				queue = append(queue, r.Target)
-			}
+			visit(r.Target)
+		}
+		for _, g := range m.Group {
+			reached[g] = true
+		}
+		if m.Group != nil {
+			visit(m.Exit)
 		}
 	}
-	for _, m := range fl.Members {
+	units := append(slices.Clip(fl.Members), fl.Groups...)
+	for _, m := range units {
 		// A member behind an edge that failed to resolve may well be reached
 		// once it is fixed.
 		if !reached[m] && c.broken[fl] == nil {
@@ -401,8 +544,14 @@ func (c *checker) reachability(fl *Flow) {
 	finishes := map[*Member]bool{}
 	into := map[*Member][]*Member{} // target -> members that route to it
 	var back []*Member
-	for _, m := range fl.Members {
+	for _, m := range units {
 		done := len(m.Actions()) == 0
+		if m.Group != nil {
+			done = m.Exit == nil
+			if !done {
+				into[m.Exit] = append(into[m.Exit], m)
+			}
+		}
 		for _, r := range m.Routes {
 			if r.Target == nil {
 				done = true
@@ -425,8 +574,9 @@ func (c *checker) reachability(fl *Flow) {
 			}
 		}
 	}
-	for _, m := range fl.Members {
-		if reached[m] && !finishes[m] {
+	for _, m := range units {
+		// A member used only in groups is the group's to finish.
+		if reached[m] && !finishes[m] && (c.plain[m] || m.Group != nil) {
 			c.warnf(c.memberPos[m], "flow %s can never finish once it reaches %s: it loops until max_steps, an error or cancellation", fl.Name, m.Name())
 		}
 	}

@@ -312,13 +312,26 @@ func (p *printer) flowItem(it *astFlowItem, i, j int) *line {
 		return p.item(kindOther, []string{"max_steps " + it.MaxSteps.Value}, i, j)
 	case it.Chain != nil:
 		c := it.Chain
-		rest := "-> " + c.Links[0].To.Value
+		rest := "-> " + targetString(c.Links[0].To)
 		for _, l := range c.Links[1:] {
-			rest += " then " + l.Action.Value + " -> " + l.To.Value
+			rest += " then " + l.Action.Value + " -> " + targetString(l.To)
 		}
 		return p.item(kindEdge, []string{c.From.Value + " then " + c.Links[0].Action.Value, rest}, i, j)
 	}
 	return p.item(kindOther, []string{p.raw(i, j)}, i, j)
+}
+
+// targetString prints an edge's target; a group on one line, as
+// `[A, B] -> TARGET`.
+func targetString(t *astTarget) string {
+	if t.Group == nil {
+		return t.Name.Value
+	}
+	names := make([]string, len(t.Group.Members))
+	for i, n := range t.Group.Members {
+		names[i] = n.Value
+	}
+	return "[" + strings.Join(names, ", ") + "] -> " + targetString(t.Group.Exit)
 }
 
 // raw prints tokens i to j, one line of a misspelled setting or flow item

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -193,6 +194,9 @@ type Flow struct {
 	MaxSteps    int       // 0: no limit
 	Start       *Member   // the member that runs first
 	Members     []*Member // every node and subflow the flow uses, Start first, then in order of first appearance
+	// Groups are the flow's parallel groups, in order of first appearance:
+	// the runtime's table has a row for each after the members'.
+	Groups []*Member
 	Edges       []*Edge   // chains split into single edges, in source order
 	// Outcomes are the labels of the flow's edges into `end`, in order of first
 	// appearance: the actions the flow has when another flow uses it as a node.
@@ -205,10 +209,18 @@ type Flow struct {
 	Awaits []*Node
 }
 
-// Member is a node or subflow as used inside one flow, with its routes.
+// Member is a node, a subflow or a parallel group as used inside one flow,
+// with its routes.
 type Member struct {
-	Node *Node // exactly one of Node and Flow is set
+	Node *Node // exactly one of Node, Flow and Group is set
 	Flow *Flow
+	// Group holds the members of a parallel group, in the order of the
+	// .pico: terminal nodes and subflows, each also one of the flow's
+	// Members.
+	Group []*Member
+	// Exit is the member a group goes to once its members' stores are
+	// merged: nil for end. A group has no actions and no Routes.
+	Exit *Member
 	// Step is the method of the flow's struct that runs the member:
 	// stepClassify.
 	Step string
@@ -221,19 +233,31 @@ type Member struct {
 
 // Name is the member's node or flow name, which is also its field name in the
 // generated flow struct.
+// A group's name is its members' in brackets: "[Web, Docs]".
 func (m *Member) Name() string {
-	if m.Flow != nil {
+	switch {
+	case m.Flow != nil:
 		return m.Flow.Name
+	case m.Group != nil:
+		names := make([]string, len(m.Group))
+		for i, g := range m.Group {
+			names[i] = g.Name()
+		}
+		return "[" + strings.Join(names, ", ") + "]"
 	}
 	return m.Node.Name
 }
 
 // Actions are the member's outcomes: a node's actions or a subflow's outcomes.
+// A group has none.
 func (m *Member) Actions() []*Action {
-	if m.Flow != nil {
+	switch {
+	case m.Flow != nil:
 		return m.Flow.Outcomes
+	case m.Node != nil:
+		return m.Node.Actions
 	}
-	return m.Node.Actions
+	return nil
 }
 
 // Route says where a flow goes after a member returns an action.

@@ -219,6 +219,14 @@ func (s *source) syntaxError(err error) *Diagnostic {
 	switch {
 	case prev != nil && prev.Value == "," && (want == "name" || want == ""):
 		d.Pos, d.Msg = s.pos(prev.Pos), "unexpected trailing comma"
+	case prev != nil && prev.Value == "->":
+		d.Msg = "expected a node, a flow, end or a parallel group [A, B] after ->, found " + found
+	case prev != nil && prev.Value == "]" && want == "->":
+		d.Msg = "expected -> after a parallel group, found " + found + ": a group has a single exit, as in `[A, B] -> C`"
+	case tok.Value == "[" && prev != nil && prev.Value == "start":
+		d.Msg = "a flow cannot start at a parallel group: start at a node whose edge goes to the group"
+	case tok.Value == "[" && (want == "" || want == "}"):
+		d.Msg = "a parallel group cannot begin an edge: it has no actions, only its exit, as in `A then x -> [B, C] -> D`"
 	case want == "import path string":
 		d.Msg = `expected a quoted import path, as in import "time", found ` + found
 	case want == "" && isSetting(tok):
