@@ -44,12 +44,12 @@ const (
 // GeneratorVersion is recorded in every generated file beside the hash of
 // its .pico; it changes whenever the generated code does for the same .pico,
 // so that a file from another picoflow is told apart from one edited by hand.
-const GeneratorVersion = "3"
+const GeneratorVersion = "4"
 
 // runtimeVersion is the runtime's SupportPackageIsVersionN constant that
 // generated code requires: it changes when generated code needs a runtime
 // API that older runtimes lack, or stops working with the current one.
-const runtimeVersion = "SupportPackageIsVersion3"
+const runtimeVersion = "SupportPackageIsVersion4"
 
 // Generate returns the gofmt-formatted Go source of X.pico.go for m.
 func Generate(m *dsl.Model, opts Options) ([]byte, error) {
@@ -315,9 +315,16 @@ func (g *gen) positions() {
 		if t.Pos.Line < 1 {
 			continue // a model built by hand, with no positions
 		}
-		// One column early: gofmt puts a space after the comment.
-		dir := fmt.Sprintf("/*line %s:%d:%d*/", g.src, t.Pos.Line, max(1, t.Pos.Column-1))
-		fields = append(fields, jen.Id("_").Op(dir).Add(typ(t)))
+		fields = append(fields, jen.Id("_").Op(g.lineDirective(t.Pos)).Add(typ(t)))
+	}
+	// A merge rule on a type the .pico cannot see into is checked by the
+	// compiler, at the rule: sum needs a number, max and min an ordered type.
+	for _, fd := range g.m.Store.Fields {
+		constraint := map[string]string{"sum": "Summable", "max": "Ordered", "min": "Ordered"}[fd.Merge]
+		if constraint == "" || fd.MergePos.Line < 1 || basic(fd.Type) {
+			continue
+		}
+		fields = append(fields, jen.Id("_").Qual(runtimePath, constraint).Types(jen.Op(g.lineDirective(fd.MergePos)).Add(typ(fd.Type))))
 	}
 	if len(fields) == 0 {
 		return
@@ -327,6 +334,12 @@ func (g *gen) positions() {
 		"writes it, so that go build reports a wrong one there.",
 	}, jen.Type().Id("_").Struct(fields...))
 	g.restoreHere()
+}
+
+// lineDirective is the /*line*/ directive that puts the code after it at
+// p, one column early: gofmt puts a space after the comment.
+func (g *gen) lineDirective(p dsl.Pos) string {
+	return fmt.Sprintf("/*line %s:%d:%d*/", g.src, p.Line, max(1, p.Column-1))
 }
 
 // restore is the //line directive that follows the positions block, with a
@@ -404,7 +417,7 @@ func (g *gen) store() {
 		}
 		v := defaultValue(fd)
 		if p := fd.Default.Pos; p.Line > 0 {
-			v = jen.Op(fmt.Sprintf("/*line %s:%d:%d*/", g.src, p.Line, max(1, p.Column-1))).Add(v)
+			v = jen.Op(g.lineDirective(p)).Add(v)
 			mapped = true
 		}
 		defaults = append(defaults, field(fd.GoName, v))
@@ -419,6 +432,9 @@ func (g *gen) store() {
 	}
 	g.storeWrites()
 	g.storeJSON()
+	if g.m.HasGroups() {
+		g.storeMerge()
+	}
 }
 
 // defaultValue is the Go expression of a field's default. A literal is
@@ -446,13 +462,13 @@ func defaultValue(fd *dsl.Field) *jen.Statement {
 func (g *gen) storeWrites() {
 	st := g.m.Store
 	self := jen.Id("s").Op("*").Id(st.Name)
-	snap := []jen.Code{jen.Op("*").Id("old").Op("=").Op("*").Id("s")}
+	snap := []jen.Code{jen.Op("*").Id("dst").Op("=").Op("*").Id("s")}
 	var report []jen.Code
 	for _, fd := range st.Fields {
 		cur, old := jen.Id("s").Dot(fd.GoName), jen.Id("old").Dot(fd.GoName)
 		clone, equal := watching(fd.Type)
 		if clone != nil {
-			snap = append(snap, old.Clone().Op("=").Add(clone).Call(cur.Clone()))
+			snap = append(snap, jen.Id("dst").Dot(fd.GoName).Op("=").Add(clone).Call(cur.Clone()))
 		}
 		differs := cur.Clone().Op("!=").Add(old.Clone())
 		if equal != nil {
@@ -463,13 +479,64 @@ func (g *gen) storeWrites() {
 		))
 	}
 	g.decl([]string{
-		"snapshotForHooks copies s into old before a step, deeply enough that changes",
-		"made in place show in reportWrites.",
-	}, jen.Func().Params(self).Id("snapshotForHooks").Params(jen.Id("old").Op("*").Id(st.Name)).Block(snap...))
+		"copyInto copies s into dst deeply, so that a change made in place to one",
+		"never shows in the other: for the snapshot reportWrites compares with, and",
+		"for the store of each member of a parallel group.",
+	}, jen.Func().Params(self).Id("copyInto").Params(jen.Id("dst").Op("*").Id(st.Name)).Block(snap...))
 	g.decl([]string{"reportWrites fires the StoreWrite hook for every field that differs from old."},
 		jen.Func().Params(self.Clone()).Id("reportWrites").Params(
 			jen.Id("r").Op("*").Qual(runtimePath, "Run"), jen.Id("old").Op("*").Id(st.Name),
 		).Block(report...))
+}
+
+// storeMerge emits mergeMembers, which merges the stores of a parallel
+// group's members into s field by field, in declaration order, each by its
+// merge rule, into a copy that replaces s only when every field merged.
+func (g *gen) storeMerge() {
+	st := g.m.Store
+	body := []jen.Code{jen.Id("out").Op(":=").Op("*").Id("s")}
+	for _, fd := range st.Fields {
+		get := jen.Func().Params(jen.Id("s").Op("*").Id(st.Name)).Op("*").Add(typ(fd.Type)).Custom(oneLine,
+			jen.Return(jen.Op("&").Id("s").Dot(fd.GoName)))
+		args := []jen.Code{jen.Id("j"), jen.Lit(fd.Name), jen.Op("&").Id("out").Dot(fd.GoName), get}
+		var call *jen.Statement
+		switch fd.Merge {
+		case "":
+			call = jen.Qual(runtimePath, "MergeValue").Call(append(args, sameFunc(fd.Type))...)
+		case "append":
+			call = jen.Qual(runtimePath, "MergeAppend").Call(append(args, sameFunc(fd.Type))...)
+		case "sum":
+			call = jen.Qual(runtimePath, "MergeSum").Call(args...)
+		case "max":
+			call = jen.Qual(runtimePath, "MergeMax").Call(args...)
+		case "min":
+			call = jen.Qual(runtimePath, "MergeMin").Call(args...)
+		case "union":
+			call = jen.Qual(runtimePath, "MergeUnion").Call(append(args, sameFunc(fd.Type.Elem))...)
+		default:
+			g.fail("field %s has merge rule %q, which the generator does not know", fd.Name, fd.Merge)
+			return
+		}
+		body = append(body, jen.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+	}
+	body = append(body, jen.Op("*").Id("s").Op("=").Id("out"), jen.Return(jen.Nil()))
+	g.decl([]string{
+		"mergeMembers merges into s the stores of a parallel group's members, which",
+		"began as copies of s, field by field: a field changed by one member takes",
+		"its value, one changed by several its merge rule. It fails with a",
+		"*runtime.MergeError, and leaves s as it was, when the writes conflict.",
+	}, jen.Func().Params(jen.Id("s").Op("*").Id(st.Name)).Id("mergeMembers").Params(
+		jen.Id("j").Op("*").Qual(runtimePath, "Join").Types(jen.Id(st.Name)),
+	).Error().Block(body...))
+}
+
+// sameFunc is the equality merge uses for values of type t: the one the
+// StoreWrite comparison uses (see watching), as a func of two values.
+func sameFunc(t *dsl.Type) *jen.Statement {
+	if _, equal := watching(t); equal != nil {
+		return equal
+	}
+	return jen.Qual(runtimePath, "Equal")
 }
 
 // storeJSON emits appendJSON, the encoder of the store for checkpoints: the
@@ -648,10 +715,33 @@ func (g *gen) nodeInterface(n *dsl.Node) {
 		head = append(head, fmt.Sprintf("%s awaits an answer: the run stops after its Prep, with a *runtime.Interrupt,", n.Name),
 			fmt.Sprintf("and the flow's Resume%s gives its Post the answer.", n.Name))
 	}
-	if n.Terminal() {
+	switch plain, grouped := g.uses(n); {
+	case n.Terminal() && plain && grouped:
+		head = append(head, fmt.Sprintf("%s is terminal: after its Post the flow finishes, or in a parallel group the group goes on.", n.Name))
+	case n.Terminal() && grouped:
+		head = append(head, fmt.Sprintf("%s runs in a parallel group: after its Post the group goes on.", n.Name))
+	case n.Terminal():
 		head = append(head, fmt.Sprintf("%s is terminal: after its Post the flow finishes.", n.Name))
 	}
 	g.decl(paragraphs(head, n.Doc), jen.Type().Id(n.Interface).Interface(methods...))
+}
+
+// uses reports whether flows use n on its own (plain) and as a member of a
+// parallel group (grouped).
+func (g *gen) uses(n *dsl.Node) (plain, grouped bool) {
+	for _, fl := range g.m.Flows {
+		for _, m := range fl.Members {
+			if m.Node == n {
+				plain = plain || !m.GroupOnly
+			}
+		}
+		for _, grp := range fl.Groups {
+			for _, m := range grp.Group {
+				grouped = grouped || m.Node == n
+			}
+		}
+	}
+	return plain, grouped
 }
 
 // settings describes the node's non-default Exec settings for its doc.

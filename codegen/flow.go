@@ -30,6 +30,9 @@ func (g *gen) flow(fl *dsl.Flow) {
 	for _, e := range fl.Edges {
 		edges = append(edges, "\t"+edgeText(e))
 	}
+	for _, grp := range fl.Groups {
+		edges = append(edges, fmt.Sprintf("\t%s -> %s (in parallel)", grp.Name(), exitName(grp.Exit)))
+	}
 	g.decl(paragraphs(doc, edges), jen.Type().Id(fl.Name).Struct(fields...))
 	g.constructor(fl)
 
@@ -93,6 +96,40 @@ func edgeText(e *dsl.Edge) string {
 		s += " (" + strings.Join(covered, ", ") + ")"
 	}
 	return s
+}
+
+// exitName names where a group goes.
+func exitName(m *dsl.Member) string {
+	if m == nil {
+		return "end"
+	}
+	return m.Name()
+}
+
+// runName is the name by which the runtime knows a member: a group's is
+// its members' joined by "+" (Web+Docs), which can name a checkpoint file.
+func runName(m *dsl.Member) string {
+	if m.Group == nil {
+		return m.Name()
+	}
+	names := make([]string, len(m.Group))
+	for i, g := range m.Group {
+		names[i] = g.Name()
+	}
+	return strings.Join(names, "+")
+}
+
+// tableIndex gives each row of fl's member table its index: the members,
+// then the groups.
+func tableIndex(fl *dsl.Flow) map[*dsl.Member]int {
+	index := map[*dsl.Member]int{}
+	for i, m := range fl.Members {
+		index[m] = i
+	}
+	for i, grp := range fl.Groups {
+		index[grp] = len(fl.Members) + i
+	}
+	return index
 }
 
 // recv is the receiver of a flow's methods.
@@ -179,6 +216,22 @@ func (g *gen) table(fl *dsl.Flow) {
 		}
 		rows = append(rows, jen.Custom(multi, row...))
 	}
+	index := tableIndex(fl)
+	for _, grp := range fl.Groups {
+		var members []jen.Code
+		for _, m := range grp.Group {
+			members = append(members, jen.Lit(index[m]))
+		}
+		next := jen.Lit(-1) // end
+		if grp.Exit != nil {
+			next = jen.Lit(index[grp.Exit])
+		}
+		rows = append(rows, jen.Custom(multi,
+			field("Name", jen.Lit(runName(grp))),
+			field("Group", jen.Index().Int().Values(members...)),
+			field("Next", next),
+		))
+	}
 	defs := []jen.Code{
 		field("Name", jen.Lit(fl.Name)),
 		field("Schema", jen.Lit(g.schema)),
@@ -187,16 +240,23 @@ func (g *gen) table(fl *dsl.Flow) {
 		defs = append(defs, field("MaxSteps", jen.Lit(fl.MaxSteps)))
 	}
 	defs = append(defs,
-		field("Snapshot", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("snapshotForHooks")),
+		field("Copy", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("copyInto")),
 		field("Report", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("reportWrites")),
 		field("Encode", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("appendJSON")),
-		field("Members", jen.Index().Qual(runtimePath, "Member").Types(flowType...).Custom(multi, rows...)),
 	)
-	g.decl([]string{
+	if len(fl.Groups) > 0 {
+		defs = append(defs, field("Merge", jen.Parens(jen.Op("*").Id(g.m.Store.Name)).Dot("mergeMembers")))
+	}
+	defs = append(defs, field("Members", jen.Index().Qual(runtimePath, "Member").Types(flowType...).Custom(multi, rows...)))
+	doc := []string{
 		fmt.Sprintf("%s is the member table of flow %s, which the runtime drives: a", fl.Table, fl.Name),
 		"row per member, the start first, each with the check of its field and",
 		"its step method.",
-	}, jen.Var().Id(fl.Table).Op("=").Qual(runtimePath, "Flow").Types(flowType...).Custom(multi, defs...))
+	}
+	if len(fl.Groups) > 0 {
+		doc[2] = "its step method, then a row per parallel group, with its members' rows."
+	}
+	g.decl(doc, jen.Var().Id(fl.Table).Op("=").Qual(runtimePath, "Flow").Types(flowType...).Custom(multi, defs...))
 }
 
 var (
@@ -211,18 +271,22 @@ var (
 // next, or a negative number when the flow ends: -1, or for a subflow
 // -outcome.
 func (g *gen) steps(fl *dsl.Flow) {
-	index := map[*dsl.Member]int{}
-	for i, m := range fl.Members {
-		index[m] = i
-	}
+	index := tableIndex(fl)
 	for _, m := range fl.Members {
 		st := &step{g: g, fl: fl, m: m, index: index}
 		var body []jen.Code
 		doc := fmt.Sprintf("%s runs node %s: its phases, then the route of its action.", m.Step, m.Name())
-		if m.Flow != nil {
+		switch {
+		case m.GroupOnly && m.Flow != nil:
+			body = st.subflow()
+			doc = fmt.Sprintf("%s runs subflow %s as a member of a parallel group, which goes on.", m.Step, m.Name())
+		case m.GroupOnly:
+			body = st.node()
+			doc = fmt.Sprintf("%s runs node %s as a member of a parallel group, which goes on.", m.Step, m.Name())
+		case m.Flow != nil:
 			body = st.subflow()
 			doc = fmt.Sprintf("%s runs subflow %s, then routes its outcome.", m.Step, m.Name())
-		} else {
+		default:
 			body = st.node()
 		}
 		g.decl([]string{doc}, jen.Func().Params(recv(fl)).Id(m.Step).Params(
@@ -282,12 +346,12 @@ func (st *step) node() []jen.Code {
 	}
 	body = append(body, jen.Id("r").Dot("Enter").Call(jen.Qual(runtimePath, "PhasePost")))
 	if n.Terminal() {
-		if st.fl.Subflow {
+		if st.fl.Subflow && !st.m.GroupOnly {
 			st.g.fail("flow %s is used as a node but can finish at terminal node %s", st.fl.Name, n.Name)
 		}
 		return append(body,
 			jen.If(jen.Err().Op(":=").Id("n").Dot("Post").Call(post...), jen.Err().Op("!=").Nil()).Block(st.fail(jen.Err())),
-			jen.Return(jen.Lit(-1), jen.Lit(0), jen.Nil()).Comment("end"),
+			jen.Return(jen.Lit(-1), jen.Lit(0), jen.Nil()).Comment(map[bool]string{false: "end", true: "its group goes on"}[st.m.GroupOnly]),
 		)
 	}
 	body = append(body,
@@ -383,6 +447,9 @@ func (st *step) subflow() []jen.Code {
 			jen.Id("ctx"), jen.Id("r"), jen.Id("f").Dot(st.m.Name()), jen.Id("s"), jen.Lit(st.m.Name())),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Lit(0), jen.Lit(0), jen.Err())),
 	}
+	if st.m.GroupOnly {
+		return append(body, jen.Return(jen.Lit(-1), jen.Id("o"), jen.Nil()).Comment("its group goes on"))
+	}
 	return append(body, st.route(jen.Id(sub.ActionType).Call(jen.Id("o")), jen.Id("o"))...)
 }
 
@@ -408,7 +475,7 @@ func (st *step) route(a, value jen.Code) []jen.Code {
 		grp := &group{actions: []jen.Code{jen.Id(r.Action.GoName)}}
 		switch {
 		case r.Target != nil:
-			grp.ret = jen.Return(jen.Lit(st.index[r.Target]), value, jen.Nil()).Comment(r.Target.Name())
+			grp.ret = jen.Return(jen.Lit(st.index[r.Target]), value, jen.Nil()).Comment(runName(r.Target))
 		case st.fl.Subflow:
 			// The flow ends with the outcome of the action's name; the flow
 			// that uses this one routes it.

@@ -344,7 +344,7 @@ func (c *checker) store(sd *astStore) *Store {
 			f.Default = c.literal(fd.Default, f.Type)
 		}
 		if fd.Merge != nil && f.Type != nil {
-			f.Merge = c.mergeRule(fd.Merge, f.Type)
+			f.Merge, f.MergePos = c.mergeRule(fd.Merge, f.Type), c.src.pos(fd.Merge.Pos)
 		}
 		st.Fields = append(st.Fields, f)
 	}

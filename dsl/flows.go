@@ -433,7 +433,8 @@ func (c *checker) routes(fl *Flow) {
 
 	for _, m := range fl.Members {
 		// A member used only in groups has no routes: its group goes on.
-		if m.Flow != nil && c.cyclic[m.Flow] || !c.plain[m] {
+		m.GroupOnly = !c.plain[m]
+		if m.Flow != nil && c.cyclic[m.Flow] || m.GroupOnly {
 			continue
 		}
 		w := wildcard[m]

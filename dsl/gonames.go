@@ -21,9 +21,9 @@ import (
 // one of them is given another name in the generated file.
 var GeneratedLocals = []string{
 	// parameters
-	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old",
+	"ctx", "s", "prep", "exec", "item", "err", "cp", "opts", "answer", "r", "old", "dst", "j",
 	// locals
-	"f", "n", "p", "e", "a", "o", "b", "answered",
+	"f", "n", "p", "e", "a", "o", "b", "answered", "out",
 }
 
 // GeneratedImports are the packages that generated code imports for itself,
@@ -43,7 +43,7 @@ var GeneratedImports = map[string]string{
 // GeneratedMethods are the methods that generated code declares on the
 // store struct and on every flow struct, besides those the model names.
 var GeneratedMethods = struct{ Store, Flow []string }{
-	Store: []string{"snapshotForHooks", "reportWrites", "appendJSON"},
+	Store: []string{"copyInto", "reportWrites", "appendJSON", "mergeMembers"},
 	Flow:  []string{"Run", "Resume"},
 }
 

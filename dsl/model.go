@@ -33,6 +33,16 @@ type Model struct {
 	Flows      []*Flow // in source order
 }
 
+// HasGroups reports whether some flow of m has a parallel group.
+func (m *Model) HasGroups() bool {
+	for _, fl := range m.Flows {
+		if len(fl.Groups) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Import is an `import [alias] "path"` declaration.
 type Import struct {
 	Pos   Pos
@@ -63,9 +73,10 @@ type Field struct {
 	// Merge is how the writes of a parallel group's members to the field
 	// combine: "append", "sum", "max", "min", "union", or "" for none (a
 	// field changed by several members is then a conflict).
-	Merge   string
-	Doc     []string
-	Comment string // a comment at the end of the field's line, without "//"
+	Merge    string
+	MergePos Pos
+	Doc      []string
+	Comment  string // a comment at the end of the field's line, without "//"
 }
 
 // TypeKind says which Go type expression a Type is.
@@ -197,7 +208,7 @@ type Flow struct {
 	// Groups are the flow's parallel groups, in order of first appearance:
 	// the runtime's table has a row for each after the members'.
 	Groups []*Member
-	Edges       []*Edge   // chains split into single edges, in source order
+	Edges  []*Edge // chains split into single edges, in source order
 	// Outcomes are the labels of the flow's edges into `end`, in order of first
 	// appearance: the actions the flow has when another flow uses it as a node.
 	Outcomes []*Action
@@ -221,6 +232,9 @@ type Member struct {
 	// Exit is the member a group goes to once its members' stores are
 	// merged: nil for end. A group has no actions and no Routes.
 	Exit *Member
+	// GroupOnly reports that the member runs only in parallel groups: it
+	// has no routes, its group goes on.
+	GroupOnly bool
 	// Step is the method of the flow's struct that runs the member:
 	// stepClassify.
 	Step string

@@ -22,7 +22,7 @@
 // [Flow], [Member], the methods of [Run], the functions [Exec], [Fallback],
 // [ExecBatch], [Answer], [CheckNode], [MissingNode], [AppendJSONString],
 // [AppendJSON], [DeepCopy] and [SameJSON], and the constant
-// [SupportPackageIsVersion3] are for generated code; users never call them.
+// [SupportPackageIsVersion4] are for generated code; users never call them.
 //
 // The runtime is generic and works on concrete types: no reflection on a
 // step's path (only checkpoints and StoreWrite's deep comparison go through

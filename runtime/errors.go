@@ -16,6 +16,8 @@ const (
 	PhasePrep Phase = iota + 1
 	PhaseExec
 	PhasePost
+	// PhaseMerge is a parallel group's: its members' stores are merged.
+	PhaseMerge
 )
 
 // String returns the phase's name as the .pico writes it ("prep", "exec",
@@ -28,6 +30,8 @@ func (p Phase) String() string {
 		return "exec"
 	case PhasePost:
 		return "post"
+	case PhaseMerge:
+		return "merge"
 	}
 	return ""
 }
@@ -57,7 +61,11 @@ type NodeError struct {
 }
 
 func (e *NodeError) Error() string {
-	s := "flow " + e.Flow + ": node " + e.Node + " (step " + strconv.Itoa(e.Step) + ")"
+	what := ": node "
+	if e.Phase == PhaseMerge {
+		what = ": group "
+	}
+	s := "flow " + e.Flow + what + e.Node + " (step " + strconv.Itoa(e.Step) + ")"
 	if e.Phase != 0 {
 		s += " " + e.Phase.String()
 	}

@@ -25,11 +25,17 @@ type Flow[F comparable, S any] struct {
 	MaxSteps int            // the flow's max_steps; <= 0: no limit
 	Members  []Member[F, S] // the first is the start
 
-	// Snapshot copies the store s into old before a step, and Report fires
-	// StoreWrite for every field that differs from old after it; they run
-	// only when some set of hooks has StoreWrite.
-	Snapshot func(s, old *S)
-	Report   func(s *S, r *Run, old *S)
+	// Copy copies the store s into dst deeply: no change made in place to
+	// one shows in the other. It takes the StoreWrite snapshot before a
+	// step, after which Report fires StoreWrite for every field that
+	// differs from it (only when some set of hooks has StoreWrite), and
+	// gives each member of a parallel group a store of its own.
+	Copy   func(s, dst *S)
+	Report func(s *S, r *Run, old *S)
+	// Merge merges the stores of a parallel group's members into s, which
+	// they began as copies of, field by field, or fails with a
+	// *MergeError and leaves s as it was. Nil for a flow without groups.
+	Merge func(s *S, j *Join[S]) error
 	// Encode appends s to dst as json.Marshal encodes it, for checkpoints
 	// (nil: json.Marshal); the generated one is faster on string fields.
 	Encode func(s *S, dst []byte) ([]byte, error)
@@ -51,6 +57,11 @@ type Member[F comparable, S any] struct {
 	// outcomes), by value from 1.
 	Actions []string
 	Subflow bool
+	// Group holds, for a parallel group, the indexes of its members' rows;
+	// its Step is nil, and Next is the row it goes to (-1: the flow ends).
+	// Its Name is its members' joined by "+": Web+Docs.
+	Group []int
+	Next  int
 }
 
 // Check returns the error of the first member of f that is nil, so that a
@@ -173,18 +184,28 @@ func (fl *Flow[F, S]) drive(ctx context.Context, r *Run, f F, s *S) (outcome int
 			if ctx.Err() != nil {
 				return 0, r.refuse(ctx, fl.Name)
 			}
-			if at, _, err = fl.Members[at].Step(f, ctx, r, s); err != nil {
+			if at, err = fl.step(ctx, r, f, s, at); err != nil {
 				return 0, err
 			}
 		}
 		return -at, nil
 	}
 	for at >= 0 {
-		if at, _, err = fl.Members[at].Step(f, ctx, r, s); err != nil {
+		if at, err = fl.step(ctx, r, f, s, at); err != nil {
 			return 0, err
 		}
 	}
 	return -at, nil
+}
+
+// step runs row at of the plain loop and returns the next.
+func (fl *Flow[F, S]) step(ctx context.Context, r *Run, f F, s *S, at int) (next int, err error) {
+	m := &fl.Members[at]
+	if m.Step == nil {
+		return fl.group(ctx, r, f, s, m)
+	}
+	next, _, err = m.Step(f, ctx, r, s)
+	return next, err
 }
 
 // driveObserved is drive for a run with hooks or checkpoints: it snapshots
@@ -209,14 +230,22 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		// A subflow's own steps snapshot for themselves.
 		watch := r.writes && !m.Subflow
 		if watch {
-			fl.Snapshot(s, &old)
+			fl.Copy(s, &old)
+		}
+		step := m.Step
+		if step == nil {
+			step = func(f F, ctx context.Context, r *Run, s *S) (int, int, error) {
+				next, err := fl.group(ctx, r, f, s, m)
+				return next, 0, err
+			}
 		}
 		var next, a int
 		var err error
-		if len(r.interceptors) > 0 && !m.Subflow {
-			next, a, err = r.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return m.Step(f, ctx, r, s) })
+		// A group's members are intercepted one by one.
+		if len(r.interceptors) > 0 && !m.Subflow && m.Step != nil {
+			next, a, err = r.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return step(f, ctx, r, s) })
 		} else {
-			next, a, err = m.Step(f, ctx, r, s)
+			next, a, err = step(f, ctx, r, s)
 		}
 		if r.emits && err == nil {
 			err = r.emitFailed()
@@ -228,20 +257,27 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		if err != nil {
 			return 0, r.failed(err)
 		}
-		if next < 0 {
-			// A subflow's last step is ended by the flow that called it,
-			// which knows the member that runs next.
-			if r.depth == 0 && r.ending {
-				if err := r.end(m.action(a), "", s); err != nil {
-					return 0, err
-				}
+		// A subflow's last step is ended by the flow that called it, which
+		// knows the member that runs next.
+		if r.ending && (next >= 0 || r.depth == 0) {
+			to := ""
+			if next >= 0 {
+				to = fl.Members[next].Name
 			}
-			return -next, nil
-		}
-		if r.ending {
-			if err := r.end(m.action(a), fl.Members[next].Name, s); err != nil {
+			if m.Step == nil {
+				// A group is no step: its members' steps were ended, and
+				// its completion saves a checkpoint.
+				r.lap()
+				err = r.save("", to, s)
+			} else {
+				err = r.end(m.action(a), to, s)
+			}
+			if err != nil {
 				return 0, err
 			}
+		}
+		if next < 0 {
+			return -next, nil
 		}
 		*at = next
 	}

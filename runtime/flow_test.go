@@ -32,7 +32,7 @@ func member(name string, actions []string, step stepFunc) Member[*tf, testStore]
 func testFlow(name string, members ...Member[*tf, testStore]) *Flow[*tf, testStore] {
 	return &Flow[*tf, testStore]{
 		Name: name, Schema: testSchema, Members: members,
-		Snapshot: func(s, old *testStore) {
+		Copy: func(s, old *testStore) {
 			*old = *s
 			old.History = slices.Clone(s.History)
 		},

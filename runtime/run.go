@@ -89,6 +89,9 @@ type Run struct {
 	encoded int
 	// config holds the options as given, applied in place.
 	config config
+	// fork is set for the run of a parallel group's member: its steps are
+	// counted by the group's run.
+	fork *fork
 }
 
 // start begins a run of flow, limited to maxSteps steps (<= 0: no limit)
@@ -268,19 +271,25 @@ func (r *Run) Begin(ctx context.Context, flow, node string) error {
 // begin is Begin for every other run: apart so that Begin is small enough
 // for the compiler to inline.
 func (r *Run) begin(ctx context.Context, flow, node string) error {
-	if (r.cancelable && ctx.Err() != nil) || r.step >= r.limit {
+	if r.fork != nil {
+		if err := r.fork.begin(ctx, r, flow); err != nil {
+			return err
+		}
+	} else if (r.cancelable && ctx.Err() != nil) || r.step >= r.limit {
 		return r.refuse(ctx, flow)
+	} else {
+		r.step++
 	}
-	r.step++
 	r.phase = PhasePrep
 	if !r.observed {
 		return nil
 	}
 	r.ctx = ctx // for the Checkpointer; the observed loop named the step
-	if r.timed && r.cp != nil {
+	if r.timed && (r.cp != nil || r.fork != nil) {
 		// The previous step's checkpoint was saved after its end was
-		// timed: this step is timed from now. Without checkpoints the
-		// previous end's clock read marks the start (see end).
+		// timed, or a parallel member's step may wait for the group's
+		// lock: this step is timed from now. Otherwise the previous end's
+		// clock read marks the start (see end).
 		r.began = time.Since(r.start)
 	}
 	if !r.starts {
@@ -384,14 +393,7 @@ func (r *Run) failed(err error) error {
 // remote one sees the run's deadline, cancellation and values (a trace ID,
 // say).
 func (r *Run) end(action, next string, store any) error {
-	var elapsed time.Duration
-	if r.timed {
-		// One clock read ends this step and, when no checkpoint is saved
-		// in between, begins the next: a clock read costs as much as the
-		// rest of a hooked step.
-		now := time.Since(r.start)
-		elapsed, r.began = now-r.began, now
-	}
+	elapsed := r.lap()
 	if r.ends {
 		ev := NodeEvent{Flow: r.cur, RunID: r.id, Node: r.node, Step: r.step, Action: action, Elapsed: elapsed}
 		r.hooking = inNodeEnd
@@ -402,6 +404,24 @@ func (r *Run) end(action, next string, store any) error {
 		}
 		r.hooking = noHook
 	}
+	return r.save(action, next, store)
+}
+
+// lap returns the time since the current step began, for a run whose
+// hooks time steps, and makes now the start of the next. One clock read
+// ends a step and, when no checkpoint is saved in between, begins the
+// next: a clock read costs as much as the rest of a hooked step.
+func (r *Run) lap() (elapsed time.Duration) {
+	if r.timed {
+		now := time.Since(r.start)
+		elapsed, r.began = now-r.began, now
+	}
+	return elapsed
+}
+
+// save makes the checkpoint of the step or parallel group that just ended,
+// when the run has checkpoints, and saves it as the run's Durability says.
+func (r *Run) save(action, next string, store any) error {
 	if r.cp == nil {
 		return nil
 	}

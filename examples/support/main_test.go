@@ -205,7 +205,7 @@ func TestStoreJSON(t *testing.T) {
 func TestSnapshotIsDeep(t *testing.T) {
 	s := &Ticket{Pages: []Page{{URL: "u", Links: []string{"a", "b"}}}, URLs: []string{"x"}}
 	var old Ticket
-	s.snapshotForHooks(&old)
+	s.copyInto(&old)
 	s.Pages[0].Links[1] = "changed in place"
 	s.URLs[0] = "y"
 	if old.Pages[0].Links[1] != "b" || old.URLs[0] != "x" {

@@ -278,9 +278,9 @@ func TestCheckBroken(t *testing.T) {
 		}
 	})
 	t.Run("vet", func(t *testing.T) {
-		m, out := broken(t, "qualified", "\t*old = *s\n", "\t*old = *s\n\told = old\n")
+		m, out := broken(t, "qualified", "\t*dst = *s\n", "\t*dst = *s\n\tdst = dst\n")
 		err := Check(m, "x.pico.go", out)
-		if err == nil || !strings.Contains(err.Error(), ": vet assign: self-assignment of old") {
+		if err == nil || !strings.Contains(err.Error(), ": vet assign: self-assignment of dst") {
 			t.Errorf("got %v, want an assign finding", err)
 		}
 	})

@@ -34,6 +34,9 @@ type usage struct {
 	imp        *dsl.Import // nil for a local name
 	comparable bool        // a map key, or inside one
 	defaults   []*dsl.Literal
+	// number and ordered say that a merge rule needs it: sum a number,
+	// max and min an ordered type.
+	number, ordered bool
 }
 
 // plan works out the stand-ins the types of m need. Names the generated
@@ -78,6 +81,14 @@ func plan(m *dsl.Model, f *ast.File, std *stdlib) (*world, error) {
 	if m.Store != nil {
 		for _, fd := range m.Store.Fields {
 			note(fd.Type, false, fd.Default)
+			key := [2]string{"", fd.Type.Name}
+			if fd.Type.Pkg != nil {
+				key[0] = fd.Type.Pkg.Path
+			}
+			if u := uses[key]; u != nil && fd.Type.Kind == dsl.NamedType {
+				u.number = u.number || fd.Merge == "sum"
+				u.ordered = u.ordered || fd.Merge == "max" || fd.Merge == "min"
+			}
 		}
 	}
 	for _, n := range m.Nodes {
@@ -157,8 +168,17 @@ var (
 // that holds all of its defaults (int64 for a duration), when it has any;
 // else a comparable struct for a map key, and an opaque struct otherwise.
 func standIn(u *usage) (types.Type, error) {
+	// A merge rule's type is a basic one: the rule needs + or <.
+	fits := func(b *types.Basic) bool {
+		return (!u.number || b.Info()&types.IsNumeric != 0) && (!u.ordered || b.Info()&types.IsOrdered != 0)
+	}
 	if len(u.defaults) == 0 {
-		if u.comparable {
+		switch {
+		case u.number:
+			return types.Typ[types.Int8], nil
+		case u.ordered:
+			return types.Typ[types.String], nil
+		case u.comparable:
 			return comparableStruct, nil
 		}
 		return opaque, nil
@@ -182,7 +202,7 @@ func standIn(u *usage) (types.Type, error) {
 		vals = append(vals, tv.Value)
 	}
 	for _, b := range basics {
-		if duration && b.Kind() != types.Int64 {
+		if duration && b.Kind() != types.Int64 || !fits(b) {
 			continue
 		}
 		if !slices.ContainsFunc(vals, func(v constant.Value) bool { return !holds(b, v) }) {

@@ -1,0 +1,222 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"time"
+)
+
+// A parallel group runs its members, each a node or a subflow, at the same
+// time, each on its own deep copy of the store, with a Run of its own (a
+// member run) whose steps are the group's run's: they are numbered and
+// limited by it, one lock keeping the count and calling the hooks one at a
+// time. A member run saves no checkpoints (the group saves one when it
+// completes: a resumed run begins the group again) and fires no
+// StoreWrite (the group reports the merged changes once).
+
+// errMemberGoexit fails a group whose member called runtime.Goexit.
+var errMemberGoexit = errors.New("a parallel member called runtime.Goexit (t.FailNow or t.SkipNow in a test?)")
+
+// fork is what the member runs of one parallel group share.
+type fork struct {
+	mu     sync.Mutex // counts steps and serializes hooks
+	parent *Run
+	cancel context.CancelCauseFunc
+	// first is the error of the member that failed first, which cancels
+	// the others; firstRun its run.
+	first    error
+	firstRun *Run
+}
+
+// group runs group row g of fl: its members at once, each on a copy of s,
+// then merges their stores into s and returns the row to run next. The
+// first member to fail cancels the others, and the group fails with its
+// error; a merge conflict fails it with a *NodeError holding a
+// *MergeError, s left as it was.
+func (fl *Flow[F, S]) group(ctx context.Context, r *Run, f F, s *S, g *Member[F, S]) (int, error) {
+	n := len(g.Group)
+	j := &Join[S]{Stores: make([]S, n), Members: make([]string, n)}
+	for i, row := range g.Group {
+		fl.Copy(s, &j.Stores[i])
+		j.Members[i] = fl.Members[row].Name
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	fk := &fork{parent: r, cancel: cancel}
+	hooks := fk.hooks(r.hooks)
+	runs := make([]Run, n)
+	returned := make([]bool, n)
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i, row := range g.Group {
+		c := &runs[i]
+		r.memberRun(c, fk, hooks)
+		go func() {
+			defer wg.Done()
+			err := fl.member(c.context(ctx), c, f, &j.Stores[i], row)
+			returned[i] = true // not reached when the member called Goexit
+			if err != nil {
+				fk.fail(c, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range returned {
+		if !returned[i] {
+			fk.fail(&runs[i], &NodeError{Flow: fl.Name, Node: j.Members[i], Step: runs[i].step, Phase: runs[i].phase, Err: errMemberGoexit})
+		}
+	}
+	if fk.first != nil {
+		// The member's run fired NodeError for it already.
+		if ne, ok := fk.first.(*NodeError); ok && ne == fk.firstRun.reported {
+			r.reported = ne
+		}
+		return 0, fk.first
+	}
+	if err := fl.Merge(s, j); err != nil {
+		return 0, &NodeError{Flow: fl.Name, Node: g.Name, Step: r.step, Phase: PhaseMerge, Err: err}
+	}
+	return g.Next, nil
+}
+
+// member runs row i of fl, a member of a parallel group, on run c to its
+// end: one step for a node, the subflow's steps for a flow. It is the body
+// of the observed loop for one step, less the checkpoint and StoreWrite.
+func (fl *Flow[F, S]) member(ctx context.Context, c *Run, f F, s *S, i int) (err error) {
+	m := &fl.Members[i]
+	defer func() {
+		if v := recover(); v != nil {
+			err = c.recovered(fl.Name, m.Name, v)
+		}
+	}()
+	if !c.observed {
+		_, _, err = m.Step(f, ctx, c, s)
+		return err
+	}
+	if !m.Subflow {
+		c.cur, c.node = fl.Name, m.Name
+	}
+	var a int
+	if len(c.interceptors) > 0 && !m.Subflow {
+		_, a, err = c.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return m.Step(f, ctx, c, s) })
+	} else {
+		_, a, err = m.Step(f, ctx, c, s)
+	}
+	if c.emits && err == nil {
+		err = c.emitFailed()
+	}
+	if err != nil {
+		return c.failed(err)
+	}
+	if c.ending {
+		return c.end(m.action(a), "", s)
+	}
+	return nil
+}
+
+// memberRun makes c a member run of r for fork fk, with hooks, r's hooks
+// made to run one at a time.
+func (r *Run) memberRun(c *Run, fk *fork, hooks []Hooks) {
+	*c = Run{
+		fork:         fk,
+		fast:         math.MinInt, // every Begin counts through the fork
+		flow:         r.flow,
+		schema:       r.schema,
+		id:           r.id,
+		cur:          r.cur,
+		maxSteps:     r.maxSteps,
+		limit:        math.MaxInt,
+		hooks:        hooks,
+		starts:       r.starts,
+		ends:         r.ends,
+		timed:        r.timed,
+		emits:        r.emits,
+		cancelable:   true,
+		start:        r.start,
+		policy:       r.policy,
+		interceptors: r.interceptors,
+	}
+	c.observed = len(hooks) > 0 || c.policy != nil || len(c.interceptors) > 0
+	c.ending = c.ends || c.timed
+	if c.timed {
+		c.began = time.Since(c.start)
+	}
+}
+
+// begin counts step c's next step as the parent run's next, or refuses it
+// as the parent would: canceled (the group's context also when a member
+// failed), past max_steps, or after a hook failed.
+func (fk *fork) begin(ctx context.Context, c *Run, flow string) error {
+	fk.mu.Lock()
+	p := fk.parent
+	if err := ctx.Err(); err != nil {
+		fk.mu.Unlock()
+		if cause := context.Cause(ctx); cause != err && cause != nil {
+			return cause // another member failed
+		}
+		return c.refuse(ctx, flow)
+	}
+	if p.hookErr != nil || p.step >= p.limit {
+		err := p.refuse(ctx, flow)
+		fk.mu.Unlock()
+		return err
+	}
+	p.step++
+	c.step = p.step
+	fk.mu.Unlock()
+	return nil
+}
+
+// fail records err, the error of member run c, and cancels the other
+// members when it is the first.
+func (fk *fork) fail(c *Run, err error) {
+	fk.mu.Lock()
+	defer fk.mu.Unlock()
+	if fk.first == nil {
+		fk.first, fk.firstRun = err, c
+		fk.cancel(errGroupCanceled)
+	}
+	var he *HookError
+	if errors.As(err, &he) && fk.parent.hookErr == nil {
+		fk.parent.hookFailed(err)
+	}
+}
+
+// errGroupCanceled is the cause with which a group cancels its other
+// members once one failed; their errors are not the group's.
+var errGroupCanceled = errors.New("another member of the parallel group failed")
+
+// hooks returns hs with every func made to hold fk's lock: the members'
+// hooks arrive one at a time, as a run's do.
+func (fk *fork) hooks(hs []Hooks) []Hooks {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make([]Hooks, len(hs))
+	for i, h := range hs {
+		out[i] = Hooks{
+			NodeStart: locked(&fk.mu, h.NodeStart),
+			NodeEnd:   locked(&fk.mu, h.NodeEnd),
+			NodeError: locked(&fk.mu, h.NodeError),
+			Retry:     locked(&fk.mu, h.Retry),
+			Fallback:  locked(&fk.mu, h.Fallback),
+			Emit:      locked(&fk.mu, h.Emit),
+			// StoreWrite: the group reports the merged writes; FlowStart
+			// and FlowEnd: the run's, not a member's.
+		}
+	}
+	return out
+}
+
+func locked[E any](mu *sync.Mutex, f func(E)) func(E) {
+	if f == nil {
+		return nil
+	}
+	return func(e E) {
+		mu.Lock()
+		defer mu.Unlock()
+		f(e)
+	}
+}
