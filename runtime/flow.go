@@ -68,8 +68,11 @@ type Member[F comparable, S any] struct {
 // half-wired flow fails before its first step.
 func (fl *Flow[F, S]) Check(f F) error {
 	for i := range fl.Members {
-		if err := fl.Members[i].Check(f); err != nil {
-			return err
+		// A group's row has no field of its own to check.
+		if check := fl.Members[i].Check; check != nil {
+			if err := check(f); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
