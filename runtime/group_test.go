@@ -243,9 +243,14 @@ func TestGroupHooksSerialized(t *testing.T) {
 	var emitted []string
 	var writes []string
 	hooks := WithHooks(Hooks{
-		NodeStart:  func(NodeEvent) { enter() },
-		NodeEnd:    func(NodeEvent) { enter() },
-		Emit:       func(e EmitEvent) { enter(); mu.Lock(); emitted = append(emitted, e.Node+":"+e.Value.(string)); mu.Unlock() },
+		NodeStart: func(NodeEvent) { enter() },
+		NodeEnd:   func(NodeEvent) { enter() },
+		Emit: func(e EmitEvent) {
+			enter()
+			mu.Lock()
+			emitted = append(emitted, e.Node+":"+e.Value.(string))
+			mu.Unlock()
+		},
 		StoreWrite: func(e WriteEvent) { writes = append(writes, fmt.Sprintf("%s %s %v", e.Node, e.Field, e.New)) },
 	})
 	var members []Member[*tf, testStore]
