@@ -23,11 +23,42 @@ var errMemberGoexit = errors.New("a parallel member called runtime.Goexit (t.Fai
 type fork struct {
 	mu     sync.Mutex // counts steps and serializes hooks
 	parent *Run
-	cancel context.CancelCauseFunc
+	cancel context.CancelFunc
 	// first is the error of the member that failed first, which cancels
 	// the others; firstRun its run.
 	first    error
 	firstRun *Run
+}
+
+// groupState is what one run of a group needs besides its goroutines. A
+// run keeps the last one (Run.group), so that a group in a loop reuses it
+// rather than allocating it again each time.
+type groupState[F comparable, S any] struct {
+	row      *Member[F, S]
+	fork     fork
+	join     Join[S]
+	hooks    []Hooks // the run's, each holding the fork's lock
+	runs     []Run
+	returned []bool
+}
+
+// groupState returns the state for a run of group row g of fl on r.
+func (fl *Flow[F, S]) groupState(r *Run, g *Member[F, S]) *groupState[F, S] {
+	if st, ok := r.group.(*groupState[F, S]); ok && st.row == g {
+		st.fork.first, st.fork.firstRun = nil, nil
+		clear(st.returned)
+		return st
+	}
+	n := len(g.Group)
+	st := &groupState[F, S]{row: g, runs: make([]Run, n), returned: make([]bool, n)}
+	st.join = Join[S]{Stores: make([]S, n), Members: make([]string, n)}
+	for i, row := range g.Group {
+		st.join.Members[i] = fl.Members[row].Name
+	}
+	st.fork.parent = r
+	st.hooks = st.fork.lockedHooks(r.hooks)
+	r.group = st
+	return st
 }
 
 // group runs group row g of fl: its members at once, each on a copy of s,
@@ -36,36 +67,33 @@ type fork struct {
 // error; a merge conflict fails it with a *NodeError holding a
 // *MergeError, s left as it was.
 func (fl *Flow[F, S]) group(ctx context.Context, r *Run, f F, s *S, g *Member[F, S]) (int, error) {
-	n := len(g.Group)
-	j := &Join[S]{Stores: make([]S, n), Members: make([]string, n)}
-	for i, row := range g.Group {
+	st := fl.groupState(r, g)
+	j, fk := &st.join, &st.fork
+	for i := range g.Group {
 		fl.Copy(s, &j.Stores[i])
-		j.Members[i] = fl.Members[row].Name
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	fk := &fork{parent: r, cancel: cancel}
-	hooks := fk.hooks(r.hooks)
-	runs := make([]Run, n)
-	returned := make([]bool, n)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fk.cancel = cancel
 	var wg sync.WaitGroup
-	wg.Add(n)
+	wg.Add(len(g.Group))
 	for i, row := range g.Group {
-		c := &runs[i]
-		r.memberRun(c, fk, hooks)
+		c := &st.runs[i]
+		r.memberRun(c, fk, st.hooks)
 		go func() {
 			defer wg.Done()
 			err := fl.member(c.context(ctx), c, f, &j.Stores[i], row)
-			returned[i] = true // not reached when the member called Goexit
+			st.returned[i] = true // not reached when the member called Goexit
 			if err != nil {
 				fk.fail(c, err)
 			}
 		}()
 	}
 	wg.Wait()
-	for i := range returned {
-		if !returned[i] {
-			fk.fail(&runs[i], &NodeError{Flow: fl.Name, Node: j.Members[i], Step: runs[i].step, Phase: runs[i].phase, Err: errMemberGoexit})
+	for i, ok := range st.returned {
+		if !ok {
+			c := &st.runs[i]
+			fk.fail(c, &NodeError{Flow: fl.Name, Node: j.Members[i], Step: c.step, Phase: c.phase, Err: errMemberGoexit})
 		}
 	}
 	if fk.first != nil {
@@ -151,11 +179,12 @@ func (r *Run) memberRun(c *Run, fk *fork, hooks []Hooks) {
 func (fk *fork) begin(ctx context.Context, c *Run, flow string) error {
 	fk.mu.Lock()
 	p := fk.parent
-	if err := ctx.Err(); err != nil {
+	if fk.first != nil {
 		fk.mu.Unlock()
-		if cause := context.Cause(ctx); cause != err && cause != nil {
-			return cause // another member failed
-		}
+		return errGroupCanceled
+	}
+	if ctx.Err() != nil {
+		fk.mu.Unlock()
 		return c.refuse(ctx, flow)
 	}
 	if p.hookErr != nil || p.step >= p.limit {
@@ -176,7 +205,7 @@ func (fk *fork) fail(c *Run, err error) {
 	defer fk.mu.Unlock()
 	if fk.first == nil {
 		fk.first, fk.firstRun = err, c
-		fk.cancel(errGroupCanceled)
+		fk.cancel()
 	}
 	var he *HookError
 	if errors.As(err, &he) && fk.parent.hookErr == nil {
@@ -188,9 +217,9 @@ func (fk *fork) fail(c *Run, err error) {
 // members once one failed; their errors are not the group's.
 var errGroupCanceled = errors.New("another member of the parallel group failed")
 
-// hooks returns hs with every func made to hold fk's lock: the members'
-// hooks arrive one at a time, as a run's do.
-func (fk *fork) hooks(hs []Hooks) []Hooks {
+// lockedHooks returns hs with every func made to hold fk's lock: the
+// members' hooks arrive one at a time, as a run's do.
+func (fk *fork) lockedHooks(hs []Hooks) []Hooks {
 	if len(hs) == 0 {
 		return nil
 	}

@@ -90,8 +90,10 @@ type Run struct {
 	// config holds the options as given, applied in place.
 	config config
 	// fork is set for the run of a parallel group's member: its steps are
-	// counted by the group's run.
-	fork *fork
+	// counted by the group's run. group is the state of the last group the
+	// run ran (a *groupState), for the next to reuse.
+	fork  *fork
+	group any
 }
 
 // start begins a run of flow, limited to maxSteps steps (<= 0: no limit)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestHandWrittenMatchesGenerated(t *testing.T) {
 	if err := newFlow().Run(context.Background(), b, runtime.WithHooks(hooks)); err != nil {
 		t.Fatal(err)
 	}
-	if *a != *b || a.Count != rounds || steps != 2*rounds {
+	if !reflect.DeepEqual(a, b) || a.Count != rounds || steps != 2*rounds {
 		t.Fatalf("hand-written %+v, generated %+v in %d steps; want count %d in %d steps", a, b, steps, rounds, 2*rounds)
 	}
 }

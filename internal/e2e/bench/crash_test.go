@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestCrashResume(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trial %d: %v", i, err)
 		}
-		if *got != *want {
+		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("trial %d: ended with count %d and a %d-byte payload, want %d and %d", i, got.Count, len(got.Payload), want.Count, len(want.Payload))
 		}
 	}

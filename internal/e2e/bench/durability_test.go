@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,7 +136,7 @@ func TestDurabilityKill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if *got != *want {
+		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: ended with count %d, want %d", name, got.Count, want.Count)
 		}
 	}

@@ -74,3 +74,26 @@ func (l look) Post(_ context.Context, _ *Counter, _ int) (LookAction, error) {
 	}
 	return LookDone, nil
 }
+
+// split counts rounds to limit and clears hits, so that each round's
+// copies are as small as its members.
+type split struct{ limit int }
+
+func (split) Prep(_ context.Context, s *Counter) (int, error) { return s.Count, nil }
+func (sp split) Post(_ context.Context, s *Counter, n int) (SplitAction, error) {
+	if n >= sp.limit {
+		return SplitDone, nil
+	}
+	s.Count = n + 1
+	s.Hits = s.Hits[:0]
+	return SplitGo, nil
+}
+
+// hit is Left and Right: one hit, one more in sum.
+type hit struct{}
+
+func (hit) Post(_ context.Context, s *Counter) error {
+	s.Hits = append(s.Hits, 1)
+	s.Sum++
+	return nil
+}
