@@ -38,7 +38,7 @@ func (e *MergeError) Error() string {
 	case "":
 		return fmt.Sprintf("field %s changed by %s: give it a merge rule in the store, or let one member write it", e.Field, who)
 	case "append":
-		return fmt.Sprintf("field %s (merge append): %s changed elements it began with; merge append keeps appended elements only", e.Field, who)
+		return fmt.Sprintf("field %s (merge append): %s changed elements the group began with; merge append keeps appended elements only", e.Field, who)
 	case "union":
 		return fmt.Sprintf("field %s (merge union): %s changed key %s differently", e.Field, who, e.Key)
 	}
@@ -105,7 +105,9 @@ func MergeAppend[S, E any](j *Join[S], field string, dst *[]E, get func(*S) *[]E
 	total := n
 	for _, i := range ch {
 		v := *get(&j.Stores[i])
-		if len(v) < n || !same(v[:n:n], start) {
+		// (Nothing to rewrite in an empty start: a nil start and an empty
+		// prefix differ to a JSON comparison, not to append.)
+		if len(v) < n || n > 0 && !same(v[:n:n], start) {
 			rewrote = append(rewrote, i)
 		}
 		total += len(v) - n

@@ -74,8 +74,14 @@ func TestMergeAppend(t *testing.T) {
 	if !reflect.DeepEqual(me.Members, []string{"B", "C"}) || me.Rule != "append" || len(l) != 2 {
 		t.Errorf("conflict %+v, value %q", me, l)
 	}
-	if got, want := err.Error(), "field l (merge append): B and C changed elements it began with; merge append keeps appended elements only"; got != want {
+	if got, want := err.Error(), "field l (merge append): B and C changed elements the group began with; merge append keeps appended elements only"; got != want {
 		t.Errorf("error %q, want %q", got, want)
+	}
+	// From a nil start, compared as JSON encodings (where nil and empty
+	// differ), every member only appended.
+	var none []string
+	if err := MergeAppend(join(mstore{L: []string{"a"}}, mstore{L: []string{"b"}}), "l", &none, get, SameJSON); err != nil || !reflect.DeepEqual(none, []string{"a", "b"}) {
+		t.Errorf("from nil: %q, %v", none, err)
 	}
 	// Changed by one member: its value, whatever it did.
 	l = []string{"s", "t"}
