@@ -353,6 +353,7 @@ func (r *resolver) model() {
 			if t := r.typ(f.Type); t != nil {
 				r.storable(f, t)
 				r.fitDefault(f, t)
+				r.fitMerge(f, t)
 			}
 		}
 	}

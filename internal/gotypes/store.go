@@ -78,6 +78,22 @@ func (r *resolver) fitDefault(f *dsl.Field, t types.Type) {
 	}
 }
 
+// fitMerge reports a merge rule that the named type of its field cannot
+// take (sum needs a number, max and min a number or a string), which only
+// the package shows: as go build would, at the rule.
+func (r *resolver) fitMerge(f *dsl.Field, t types.Type) {
+	if f.Type.Kind != dsl.NamedType || f.Type.Pkg == nil && types.Universe.Lookup(f.Type.Name) != nil {
+		return // checked by dsl.Check
+	}
+	b, _ := t.Underlying().(*types.Basic)
+	switch {
+	case f.Merge == "sum" && (b == nil || b.Info()&types.IsNumeric == 0 || b.Info()&types.IsComplex != 0):
+		r.errorf(f.MergePos, "merge sum needs a number field, and %s is based on %s", f.Type, t.Underlying())
+	case (f.Merge == "max" || f.Merge == "min") && (b == nil || b.Info()&types.IsOrdered == 0):
+		r.errorf(f.MergePos, "merge %s needs a number or string field, and %s is based on %s", f.Merge, f.Type, t.Underlying())
+	}
+}
+
 // storable reports a store field whose Go type cannot round-trip through the
 // JSON of a checkpoint, naming the part that cannot, at the field's type.
 // Types with their own JSON or text encoding (time.Time, json.RawMessage)

@@ -1,10 +1,17 @@
 // Package graph draws the flows of a checked .pico file as Mermaid or
 // Graphviz DOT diagrams: every node, labelled edge, `*` edge (with the actions
-// it covers), `end`, and subflows as nested subgraphs.
+// it covers), `end`, subflows as nested subgraphs, and parallel groups as a
+// box labelled parallel that holds a fork, the members and a join (small
+// circles in Mermaid, bars in DOT): the edges into a group go to its fork,
+// the fork to each member, each member (each outcome of a subflow) to the
+// join, and the join to the group's exit. A member is drawn once for each
+// group it runs in and once more if the flow also uses it plainly, since its
+// own routes are taken only there.
 package graph
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/digital-duck/picoflow-go/dsl"
@@ -51,7 +58,7 @@ func Draw(m *dsl.Model, format Format, name string) (string, error) {
 	for _, fl := range flows {
 		// Several flows each get a box; a single one needs none.
 		if len(flows) > 1 {
-			w.group(fl.Name+"_flow", fl.Name)
+			w.group(d.id(fl.Name+"_flow"), fl.Name)
 		}
 		d.flow(fl, fl.Name+"_", true)
 		if len(flows) > 1 {
@@ -62,45 +69,100 @@ func Draw(m *dsl.Model, format Format, name string) (string, error) {
 }
 
 // drawer walks flows and subflows and tells a writer what to draw.
-type drawer struct{ w writer }
+type drawer struct {
+	w   writer
+	ids map[string]bool // every id drawn so far
+}
+
+// id returns want, or want with a number appended when a node or group of
+// the diagram already has that id: a node called A_B beside a subflow A
+// with a node B must not become one node.
+func (d *drawer) id(want string) string {
+	if d.ids == nil {
+		d.ids = map[string]bool{}
+	}
+	id := want
+	for i := 2; d.ids[id]; i++ {
+		id = want + "_" + strconv.Itoa(i)
+	}
+	d.ids[id] = true
+	return id
+}
 
 // flow draws fl with ids prefixed by prefix and returns the id of the node
 // the flow starts at and, per outcome, the id of the node that stands for
 // leaving the flow with it.
+//
+// A parallel group is drawn as a box of its own: a fork, which the edges
+// into the group lead to, an edge from it to each member, and an edge from
+// each member (from each outcome of a subflow) to a join, which leads to
+// the group's exit. A member is drawn again in each group it runs in, apart
+// from where the flow uses it plainly: there its own routes are not taken.
 func (d *drawer) flow(fl *dsl.Flow, prefix string, top bool) (entry string, outcomes map[string]string) {
-	entries := map[*dsl.Member]string{}
+	entries := map[*dsl.Member]string{} // a group's is its fork
 	exits := map[*dsl.Member]map[string]string{}
 	for _, m := range fl.Members {
-		id := prefix + m.Name()
-		if m.Flow == nil {
-			d.w.node(id, m.Name(), m.Node.Terminal(), m.Node.Await != nil)
-			entries[m] = id
-			continue
+		if !m.GroupOnly {
+			entries[m], exits[m] = d.member(m, d.id(prefix+m.Name()), false)
 		}
-		d.w.group(id, m.Name())
-		entries[m], exits[m] = d.flow(m.Flow, id+"_", false)
+	}
+	joins := map[*dsl.Member]string{}
+	for i, grp := range groups(fl) {
+		id := d.id(prefix + "group" + strconv.Itoa(i+1))
+		d.w.group(id, "parallel")
+		fork, join := d.id(id+"_fork"), d.id(id+"_join")
+		d.w.fork(fork)
+		var ends []string
+		for _, m := range grp.Group {
+			in, outs := d.member(m, d.id(id+"_"+m.Name()), true)
+			d.w.edge(fork, in, "")
+			if m.Flow == nil {
+				ends = append(ends, in)
+			}
+			for _, a := range m.Actions() {
+				if out, ok := outs[a.Name]; ok {
+					ends = append(ends, out)
+				}
+			}
+		}
+		d.w.join(join)
+		for _, from := range ends {
+			d.w.edge(from, join, "")
+		}
 		d.w.endGroup()
+		entries[grp], joins[grp] = fork, join
 	}
 
 	outcomes = map[string]string{}
 	end := func(label string) string {
 		if top {
-			id := prefix + "end"
 			if _, ok := outcomes[""]; !ok {
-				d.w.finish(id)
-				outcomes[""] = id
+				outcomes[""] = d.id(prefix + "end")
+				d.w.finish(outcomes[""])
 			}
-			return id
+			return outcomes[""]
 		}
-		id := prefix + "out_" + label
 		if _, ok := outcomes[label]; !ok {
-			d.w.outcome(id, label)
-			outcomes[label] = id
+			outcomes[label] = d.id(prefix + "out_" + label)
+			d.w.outcome(outcomes[label], label)
 		}
-		return id
+		return outcomes[label]
 	}
 	if top {
-		d.w.start(prefix+"start", entries[fl.Start])
+		d.w.start(d.id(prefix+"start"), entries[fl.Start])
+	}
+	// A group's exit follows the first edge into the group, and the exit of
+	// a group it goes to follows it in turn: the diagram reads as the .pico.
+	left := map[*dsl.Member]bool{}
+	leave := func(grp *dsl.Member) {
+		for ; grp != nil && grp.Group != nil && !left[grp]; grp = grp.Exit {
+			left[grp] = true
+			if grp.Exit == nil {
+				d.w.edge(joins[grp], end(""), "")
+			} else {
+				d.w.edge(joins[grp], entries[grp.Exit], "")
+			}
+		}
 	}
 	for _, e := range fl.Edges {
 		covered := coveredBy(e)
@@ -125,8 +187,46 @@ func (d *drawer) flow(fl *dsl.Flow, prefix string, top bool) (entry string, outc
 			}
 			d.w.edge(entries[e.From], d.target(e, e.Label, entries, end), label)
 		}
+		leave(e.To)
+	}
+	for _, grp := range fl.Groups {
+		leave(grp) // a group only another group's exit leads to
 	}
 	return entries[fl.Start], outcomes
+}
+
+// groups lists the parallel groups of fl in the order the diagram reaches
+// them: the first edge into each, then the groups its exits chain to.
+func groups(fl *dsl.Flow) []*dsl.Member {
+	var out []*dsl.Member
+	seen := map[*dsl.Member]bool{}
+	for _, e := range fl.Edges {
+		for grp := e.To; grp != nil && grp.Group != nil && !seen[grp]; grp = grp.Exit {
+			seen[grp] = true
+			out = append(out, grp)
+		}
+	}
+	for _, grp := range fl.Groups {
+		if !seen[grp] {
+			out = append(out, grp) // not reached by an edge: never so in a checked flow
+		}
+	}
+	return out
+}
+
+// member draws node or subflow m with id id and returns the id its
+// incoming edges lead to and, for a subflow, the id of each outcome. A
+// terminal node in a parallel group does not look final: the group goes on
+// after it.
+func (d *drawer) member(m *dsl.Member, id string, inGroup bool) (entry string, outcomes map[string]string) {
+	if m.Flow == nil {
+		d.w.node(id, m.Name(), m.Node.Terminal() && !inGroup, m.Node.Await != nil)
+		return id, nil
+	}
+	d.w.group(id, m.Name())
+	entry, outcomes = d.flow(m.Flow, id+"_", false)
+	d.w.endGroup()
+	return entry, outcomes
 }
 
 // target is the id an edge leads to for action label.
@@ -155,8 +255,10 @@ type writer interface {
 	node(id, label string, terminal, await bool) // a node; a terminal one looks final, an await one waits
 	finish(id string)                            // the flow's end
 	outcome(id, label string)                    // a subflow's exit with one outcome
+	fork(id string)                              // where a parallel group's members begin, together
+	join(id string)                              // where they have all finished and the group goes on
 	edge(from, to, label string)
-	group(id, label string) // a subflow or, with several flows, a flow
+	group(id, label string) // a subflow, a parallel group or, with several flows, a flow
 	endGroup()
 	text() string
 }
@@ -190,6 +292,8 @@ func (m *mermaid) node(id, label string, terminal, await bool) {
 }
 func (m *mermaid) finish(id string)         { m.line("%s(((end)))", id) }
 func (m *mermaid) outcome(id, label string) { m.line("%s((%s))", id, mq(label)) }
+func (m *mermaid) fork(id string)           { m.line("%s(( ))", id) }
+func (m *mermaid) join(id string)           { m.line("%s(( ))", id) }
 func (m *mermaid) edge(from, to, label string) {
 	if label == "" {
 		m.line("%s --> %s", from, to)
@@ -247,6 +351,13 @@ func (d *dot) node(id, label string, terminal, await bool) {
 func (d *dot) finish(id string) { d.line("%s [label=\"end\", shape=doublecircle];", dq(id)) }
 func (d *dot) outcome(id, label string) {
 	d.line("%s [label=%s, shape=oval, style=dashed];", dq(id), dq(label))
+}
+
+// fork and join are the bars of a UML activity diagram.
+func (d *dot) fork(id string) { d.bar(id) }
+func (d *dot) join(id string) { d.bar(id) }
+func (d *dot) bar(id string) {
+	d.line("%s [label=\"\", shape=box, style=filled, fillcolor=black, width=1, height=0.06, fixedsize=true];", dq(id))
 }
 func (d *dot) edge(from, to, label string) {
 	if label == "" {

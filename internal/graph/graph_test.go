@@ -36,35 +36,45 @@ func TestGolden(t *testing.T) {
 }
 
 // TestGraphvizRenders renders the DOT diagram of every .pico file in the
-// repository with Graphviz, so that a syntax error in the output fails CI
-// (.ci/run installs Graphviz).
+// repository and of every case of testdata/graph and testdata/golden (the
+// generator's, parallel groups among them) with Graphviz, so that a syntax
+// error in the output fails CI (.ci/run installs Graphviz).
 func TestGraphvizRenders(t *testing.T) {
 	dotBin, err := exec.LookPath("dot")
 	if err != nil {
 		t.Skip("Graphviz (dot) is not installed; .ci/run installs it")
 	}
-	var picos []string
+	type input struct {
+		name string
+		src  []byte
+	}
+	var inputs []input
 	err = filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".pico") {
-			picos = append(picos, path)
+			src, err := os.ReadFile(path)
+			inputs = append(inputs, input{path, src})
+			return err
 		}
 		return err
 	})
-	if err != nil || len(picos) < 5 {
-		t.Fatalf("found %d .pico files (%v)", len(picos), err)
+	if err != nil || len(inputs) < 5 {
+		t.Fatalf("found %d .pico files (%v)", len(inputs), err)
 	}
-	for _, path := range picos {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
+	for _, dir := range []string{"../../testdata/graph", "../../testdata/golden"} {
+		for _, c := range golden.Cases(t, dir) {
+			if f := c.First(".pico"); f != nil {
+				inputs = append(inputs, input{c.Path + ": " + f.Name, f.Data})
+			}
 		}
-		m, diags := dsl.Check(path, src)
-		if diags.HasErrors() {
-			continue // the error goldens' inputs are not drawn
+	}
+	for _, in := range inputs {
+		m, diags := dsl.Check(in.name, in.src)
+		if diags.HasErrors() || len(m.Flows) == 0 {
+			continue // the error goldens' inputs are not drawn, nor a store alone
 		}
 		out, err := Draw(m, DOT, "")
 		if err != nil {
-			t.Errorf("%s: %v", path, err)
+			t.Errorf("%s: %v", in.name, err)
 			continue
 		}
 		cmd := exec.Command(dotBin, "-Tsvg")
@@ -72,7 +82,7 @@ func TestGraphvizRenders(t *testing.T) {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if svg, err := cmd.Output(); err != nil || !bytes.Contains(svg, []byte("<svg")) || stderr.Len() > 0 {
-			t.Errorf("%s: dot -Tsvg failed: %v\n%s\ninput:\n%s", path, err, stderr.String(), out)
+			t.Errorf("%s: dot -Tsvg failed: %v\n%s\ninput:\n%s", in.name, err, stderr.String(), out)
 		}
 	}
 }

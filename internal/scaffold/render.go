@@ -167,6 +167,7 @@ type renderer struct {
 func (r *renderer) node(s *stubNode) nodeData {
 	n := s.node
 	var d nodeData
+	par := parallelNote(r.m, n)
 	if s.decl {
 		d.Type = s.typ
 		d.Doc = comment(fmt.Sprintf("%s implements %sNode.", s.typ, n.Name))
@@ -176,6 +177,10 @@ func (r *renderer) node(s *stubNode) nodeData {
 				d.Doc = append(d.Doc, strings.TrimRight("// "+l, " \t"))
 			}
 		}
+		if par != "" {
+			d.Doc = append(d.Doc, "//")
+			d.Doc = append(d.Doc, comment(par)...)
+		}
 	}
 	recv := s.typ
 	if s.ptr {
@@ -184,7 +189,136 @@ func (r *renderer) node(s *stubNode) nodeData {
 	for _, ph := range s.phases {
 		d.Methods = append(d.Methods, r.method(n, recv, s.typ, ph))
 	}
+	// Methods added to a user type have no type comment to say it: the
+	// Post does, which writes the copy, else the first method.
+	if !s.decl && par != "" && len(d.Methods) > 0 {
+		md := &d.Methods[0]
+		if i := slices.IndexFunc(d.Methods, func(m methodData) bool { return m.Name == "Post" }); i >= 0 {
+			md = &d.Methods[i]
+		}
+		md.Doc = append(md.Doc, "//")
+		md.Doc = append(md.Doc, comment(par)...)
+	}
 	return d
+}
+
+// groupUse is one parallel group that runs a node: directly, or inside a
+// subflow that is a member of the group.
+type groupUse struct {
+	group *dsl.Member
+	flow  *dsl.Flow // the flow the group belongs to
+	via   *dsl.Flow // the member of the group that runs the node; nil when the node is one
+}
+
+// groupUses lists the parallel groups that run n, by flow in source order
+// and each flow's groups in the order the .pico reaches them.
+func groupUses(m *dsl.Model, n *dsl.Node) []groupUse {
+	var out []groupUse
+	for _, fl := range m.Flows {
+		for _, grp := range flowGroups(fl) {
+			for _, mem := range grp.Group {
+				switch {
+				case mem.Node == n:
+					out = append(out, groupUse{grp, fl, nil})
+				case mem.Flow != nil && runs(mem.Flow, n, map[*dsl.Flow]bool{}):
+					out = append(out, groupUse{grp, fl, mem.Flow})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// flowGroups lists the parallel groups of fl as the .pico reaches them:
+// after the first edge into each, the groups its exits chain to.
+func flowGroups(fl *dsl.Flow) []*dsl.Member {
+	var out []*dsl.Member
+	seen := map[*dsl.Member]bool{}
+	for _, e := range fl.Edges {
+		for grp := e.To; grp != nil && grp.Group != nil && !seen[grp]; grp = grp.Exit {
+			seen[grp] = true
+			out = append(out, grp)
+		}
+	}
+	for _, grp := range fl.Groups {
+		if !seen[grp] {
+			out = append(out, grp)
+		}
+	}
+	return out
+}
+
+// runs reports whether flow fl or one of its subflows has node n as a
+// member.
+func runs(fl *dsl.Flow, n *dsl.Node, seen map[*dsl.Flow]bool) bool {
+	if seen[fl] {
+		return false
+	}
+	seen[fl] = true
+	for _, m := range fl.Members {
+		if m.Node == n || m.Flow != nil && runs(m.Flow, n, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// parallelNote says which parallel groups run n and what that means for
+// its store, or is "" when none does.
+func parallelNote(m *dsl.Model, n *dsl.Node) string {
+	uses := groupUses(m, n)
+	if len(uses) == 0 {
+		return ""
+	}
+	// The groups of one flow, reached the same way, go together:
+	// "[A, B] and [B, C] of flow F".
+	type place struct{ flow, via *dsl.Flow }
+	var places []place
+	names := map[place][]string{}
+	for _, u := range uses {
+		p := place{u.flow, u.via}
+		if names[p] == nil {
+			places = append(places, p)
+		}
+		names[p] = append(names[p], u.group.Name())
+	}
+	var where []string
+	for _, p := range places {
+		w := andList(names[p]) + " of flow " + p.flow.Name
+		if p.via != nil {
+			w += " (inside flow " + p.via.Name + ")"
+		}
+		where = append(where, w)
+	}
+	list := where[0]
+	if len(where) > 1 {
+		list = strings.Join(where[:len(where)-1], ", ") + ", and " + where[len(where)-1]
+	}
+	groups := "group"
+	if len(uses) > 1 {
+		groups = "groups"
+	}
+	return fmt.Sprintf("%s runs in parallel %s %s: there it reads and writes a copy of the store, taken when the group began, and the members' writes are merged field by field once all have finished (a field that several members change needs a merge rule).",
+		n.Name, groups, list)
+}
+
+// terminalDoc says what follows the Post of terminal node n: the flow
+// finishes, unless n runs in a parallel group, which goes on.
+func terminalDoc(m *dsl.Model, n *dsl.Node) string {
+	inGroup := slices.ContainsFunc(groupUses(m, n), func(u groupUse) bool { return u.via == nil })
+	plain := false
+	for _, fl := range m.Flows {
+		for _, mem := range fl.Members {
+			plain = plain || mem.Node == n && !mem.GroupOnly
+		}
+	}
+	switch {
+	case inGroup && plain:
+		return fmt.Sprintf("%s is terminal: after its Post the flow finishes or, in a parallel group, the group goes on once every member has finished.", n.Name)
+	case inGroup:
+		return fmt.Sprintf("%s is terminal and runs only in parallel groups: after its Post, once every member has finished, the group goes on.", n.Name)
+	}
+	return fmt.Sprintf("%s is terminal: after its Post the flow finishes.", n.Name)
 }
 
 // method writes one method of a node's interface (or its ExecFallback),
@@ -240,7 +374,7 @@ func (r *renderer) method(n *dsl.Node, recv, typ, phase string) methodData {
 		if n.Terminal() {
 			md.Results = "error"
 			md.Return = notImpl
-			doc = fmt.Sprintf("Post writes the results to the store. %s is terminal: after its Post the flow finishes.", n.Name)
+			doc = "Post writes the results to the store. " + terminalDoc(r.m, n)
 		} else {
 			md.Results = "(" + n.Name + "Action, error)"
 			md.Return = "0, " + notImpl
@@ -281,18 +415,32 @@ func execDoc(n *dsl.Node) string {
 }
 
 // orList joins names as "A", "A or B", "A, B or C".
-func orList(names []string) string {
+func orList(names []string) string { return joinList(names, " or ") }
+
+// andList joins names as "A", "A and B", "A, B and C".
+func andList(names []string) string { return joinList(names, " and ") }
+
+func joinList(names []string, last string) string {
 	if len(names) <= 1 {
 		return strings.Join(names, "")
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return strings.Join(names[:len(names)-1], ", ") + last + names[len(names)-1]
 }
 
-// comment wraps text into // lines of at most 77 columns.
+// comment wraps text into // lines of at most 77 columns. A parallel
+// group's name, "[Web, Docs]", stays on one line.
 func comment(text string) []string {
+	var words []string
+	for _, w := range strings.Fields(text) {
+		if n := len(words); n > 0 && strings.Contains(words[n-1], "[") && !strings.Contains(words[n-1], "]") {
+			words[n-1] += " " + w
+			continue
+		}
+		words = append(words, w)
+	}
 	var lines []string
 	line := "//"
-	for _, w := range strings.Fields(text) {
+	for _, w := range words {
 		if len(line)+1+len(w) > 77 && line != "//" {
 			lines = append(lines, line)
 			line = "//"
