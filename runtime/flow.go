@@ -270,6 +270,7 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 			if m.Step == nil {
 				// A group is no step: its members' steps were ended, and
 				// its completion saves a checkpoint.
+				r.ctx = ctx
 				r.lap()
 				err = r.save("", to, s)
 			} else {

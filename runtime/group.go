@@ -21,9 +21,15 @@ var errMemberGoexit = errors.New("a parallel member called runtime.Goexit (t.Fai
 
 // fork is what the member runs of one parallel group share.
 type fork struct {
-	mu     sync.Mutex // counts steps and serializes hooks
+	mu     sync.Mutex // serializes the members' hooks; guards first
 	parent *Run
-	cancel context.CancelFunc
+	// root is the run whose steps the members' are, and count the lock of
+	// its count: the parent and counting, or for a group inside a member
+	// of another group, that group's.
+	root     *Run
+	count    *sync.Mutex
+	counting sync.Mutex
+	cancel   context.CancelFunc
 	// first is the error of the member that failed first, which cancels
 	// the others; firstRun its run.
 	first    error
@@ -55,7 +61,10 @@ func (fl *Flow[F, S]) groupState(r *Run, g *Member[F, S]) *groupState[F, S] {
 	for i, row := range g.Group {
 		st.join.Members[i] = fl.Members[row].Name
 	}
-	st.fork.parent = r
+	st.fork.parent, st.fork.root, st.fork.count = r, r, &st.fork.counting
+	if r.fork != nil {
+		st.fork.root, st.fork.count = r.fork.root, r.fork.count
+	}
 	st.hooks = st.fork.lockedHooks(r.hooks)
 	r.group = st
 	return st
@@ -173,43 +182,44 @@ func (r *Run) memberRun(c *Run, fk *fork, hooks []Hooks) {
 	}
 }
 
-// begin counts step c's next step as the parent run's next, or refuses it
-// as the parent would: canceled (the group's context also when a member
-// failed), past max_steps, or after a hook failed.
+// begin counts member run c's next step as the root run's next, or
+// refuses it as the root would: canceled, past max_steps or after a hook
+// failed; or because another member failed.
 func (fk *fork) begin(ctx context.Context, c *Run, flow string) error {
 	fk.mu.Lock()
-	p := fk.parent
-	if fk.first != nil {
-		fk.mu.Unlock()
+	failed := fk.first != nil
+	fk.mu.Unlock()
+	switch {
+	case failed:
 		return errGroupCanceled
-	}
-	if ctx.Err() != nil {
-		fk.mu.Unlock()
+	case ctx.Err() != nil:
 		return c.refuse(ctx, flow)
 	}
+	fk.count.Lock()
+	defer fk.count.Unlock()
+	p := fk.root
 	if p.hookErr != nil || p.step >= p.limit {
-		err := p.refuse(ctx, flow)
-		fk.mu.Unlock()
-		return err
+		return p.refuse(ctx, flow)
 	}
 	p.step++
 	c.step = p.step
-	fk.mu.Unlock()
 	return nil
 }
 
 // fail records err, the error of member run c, and cancels the other
-// members when it is the first.
+// members when it is the first. A hook's failure is the whole run's.
 func (fk *fork) fail(c *Run, err error) {
 	fk.mu.Lock()
-	defer fk.mu.Unlock()
 	if fk.first == nil {
 		fk.first, fk.firstRun = err, c
 		fk.cancel()
 	}
+	fk.mu.Unlock()
 	var he *HookError
-	if errors.As(err, &he) && fk.parent.hookErr == nil {
-		fk.parent.hookFailed(err)
+	if errors.As(err, &he) {
+		fk.count.Lock()
+		fk.root.hookFailed(err)
+		fk.count.Unlock()
 	}
 }
 

@@ -336,3 +336,85 @@ func TestGroupCheckpoints(t *testing.T) {
 		t.Errorf("resumed: %+v, want history %q and 3 tries", s, want)
 	}
 }
+
+// A group inside a subflow that is a member of a group: every step is the
+// run's, numbered once, and max_steps counts them all.
+func TestNestedGroups(t *testing.T) {
+	inner := groupFlow(appender("A"), appender("B")) // First, [A, B], Last: 4 steps
+	outer := func() *Flow[*tf, testStore] {
+		fl := testFlow("O",
+			member("Start", []string{"go"}, func(ctx context.Context, r *Run, s *testStore) (int, int, error) {
+				if err := r.Begin(ctx, "O", "Start"); err != nil {
+					return 0, 0, err
+				}
+				s.History = append(s.History, "start")
+				return 4, 1, nil
+			}),
+			Member[*tf, testStore]{Name: "Sub", Subflow: true, Check: func(*tf) error { return nil },
+				Step: func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
+					o, err := inner.Nested(ctx, r, f, s, "Sub")
+					return -1, o, err
+				}},
+			appender("X"),
+			appender("End"),
+			Member[*tf, testStore]{Name: "Sub+X", Group: []int{1, 2}, Next: 3},
+		)
+		fl.Merge = mergeTestStore
+		return fl
+	}
+	var mu sync.Mutex
+	var steps []int
+	total := 0
+	hooks := WithHooks(Hooks{
+		NodeStart: func(e NodeEvent) { mu.Lock(); steps = append(steps, e.Step); mu.Unlock() },
+		FlowEnd:   func(e FlowEvent) { total = e.Steps },
+	})
+	s := &testStore{}
+	if err := outer().Run(context.Background(), &tf{}, s, []Option{hooks}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Ints(steps)
+	if want := []int{1, 2, 3, 4, 5, 6, 7}; !reflect.DeepEqual(steps, want) || total != 7 {
+		t.Errorf("steps %v, %d in all; want %v", steps, total, want)
+	}
+	if want := []string{"start", "first", "A", "B", "Last", "X", "End"}; !reflect.DeepEqual(s.History, want) || s.Tries != 5 {
+		t.Errorf("store %+v, want history %q and 5 tries", s, want)
+	}
+	err := outer().Run(context.Background(), &tf{}, &testStore{}, []Option{WithMaxSteps(6)})
+	// The seventh step is X's, inner's Last or End, as the members race.
+	if !errors.Is(err, ErrMaxSteps) || !strings.HasSuffix(err.Error(), ": step 7 exceeds max_steps 6") {
+		t.Errorf("max_steps 6: got %v", err)
+	}
+}
+
+// A hook that panics in a member fails the run with a *HookError, as
+// anywhere; interceptors wrap each member's step (Step 0: a member's step
+// is numbered as it begins).
+func TestGroupHookPanicAndInterceptor(t *testing.T) {
+	hooks := WithHooks(Hooks{NodeEnd: func(e NodeEvent) {
+		if e.Node == "B" {
+			panic("hook broke")
+		}
+	}})
+	err := groupFlow(appender("A"), appender("B")).Run(context.Background(), &tf{}, &testStore{}, []Option{hooks})
+	var he *HookError
+	if !errors.As(err, &he) || he.Hook != "NodeEnd" || he.Value != "hook broke" {
+		t.Errorf("got %v, want the NodeEnd hook's *HookError", err)
+	}
+
+	var mu sync.Mutex
+	var seen []string
+	ic := WithInterceptor(func(ctx context.Context, e NodeEvent, step func(context.Context) error) error {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %d", e.Node, e.Step))
+		mu.Unlock()
+		return step(ctx)
+	})
+	if err := groupFlow(appender("A"), appender("B")).Run(context.Background(), &tf{}, &testStore{}, []Option{ic}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(seen)
+	if want := []string{"A 0", "B 0", "First 1", "Last 4"}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("intercepted %q, want %q", seen, want)
+	}
+}

@@ -60,7 +60,9 @@ func WithPolicy(f func(node string, p Policy) Policy) Option {
 // the run, an event naming the step (Flow, RunID, Node, Step) and step,
 // which runs the node (Prep, Exec, Post) with the context given to it, so
 // that a span started here is the parent of the node's own. It returns
-// step's error, or its own.
+// step's error, or its own. The members of a parallel group run at once,
+// so an interceptor may be called from several goroutines; their events
+// have Step 0, as a member's step is numbered only when it begins.
 type Interceptor func(ctx context.Context, e NodeEvent, step func(context.Context) error) error
 
 // WithInterceptor wraps every step of the run in ic. Given several times,

@@ -635,6 +635,9 @@ func (r *Run) intercept(ctx context.Context, flow, node string, step func(contex
 		return err
 	}
 	ev := NodeEvent{Flow: flow, RunID: r.id, Node: node, Step: r.step + 1}
+	if r.fork != nil {
+		ev.Step = 0 // a parallel member's step gets its number as it begins
+	}
 	for i := len(r.interceptors) - 1; i >= 0; i-- {
 		ic, inner := r.interceptors[i], run
 		run = func(ctx context.Context) error { return ic(ctx, ev, inner) }
