@@ -132,6 +132,27 @@ func tableIndex(fl *dsl.Flow) map[*dsl.Member]int {
 	return index
 }
 
+// routeRows are the rows m's actions go to, in action order, as its step
+// routes them (negative: the flow ends), for the runtime's Graph.
+func routeRows(fl *dsl.Flow, m *dsl.Member, index map[*dsl.Member]int) []jen.Code {
+	var out []jen.Code
+	for _, r := range m.Routes {
+		switch {
+		case r.Target != nil:
+			out = append(out, jen.Lit(index[r.Target]))
+		case fl.Subflow:
+			for i, o := range fl.Outcomes {
+				if o.Name == r.Action.Name {
+					out = append(out, jen.Lit(-(i + 1)))
+				}
+			}
+		default:
+			out = append(out, jen.Lit(-1))
+		}
+	}
+	return out
+}
+
 // recv is the receiver of a flow's methods.
 func recv(fl *dsl.Flow) *jen.Statement {
 	return jen.Id("f").Op("*").Id(fl.Name)
@@ -192,6 +213,7 @@ func (g *gen) runMethod(fl *dsl.Flow) {
 // runtime's loop over it replaces a generated loop with a case per member.
 func (g *gen) table(fl *dsl.Flow) {
 	flowType := []jen.Code{jen.Op("*").Id(fl.Name), jen.Id(g.m.Store.Name)}
+	index := tableIndex(fl)
 	var rows []jen.Code
 	for _, m := range fl.Members {
 		fieldOf := jen.Id("f").Dot(m.Name())
@@ -211,12 +233,14 @@ func (g *gen) table(fl *dsl.Flow) {
 		if len(actions) > 0 {
 			row = append(row, field("Actions", jen.Index().String().Values(actions...)))
 		}
+		if routes := routeRows(fl, m, index); len(routes) > 0 {
+			row = append(row, field("Routes", jen.Index().Int().Values(routes...)))
+		}
 		if m.Flow != nil {
-			row = append(row, field("Subflow", jen.True()))
+			row = append(row, field("Subflow", jen.True()), field("Graph", jen.Id(m.Flow.Table).Dot("Graph")))
 		}
 		rows = append(rows, jen.Custom(multi, row...))
 	}
-	index := tableIndex(fl)
 	for _, grp := range fl.Groups {
 		var members []jen.Code
 		for _, m := range grp.Group {

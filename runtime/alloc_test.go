@@ -17,7 +17,7 @@ func (echo) Exec(_ context.Context, prep string) (string, error) { return prep, 
 // per node, possibly millions of times in a daemon flow.
 func TestStepZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	// The store, passed as any the way generated code passes *Ticket: a
 	// pointer in an interface needs no allocation.
 	s := &testStore{Query: "q"}
@@ -41,7 +41,7 @@ func TestStepZeroAllocs(t *testing.T) {
 // Hooks without StoreWrite keep Write, which generated code calls only
 // after WatchesWrites, free as well.
 func TestWriteZeroAllocsUnwatched(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(Hooks{NodeEnd: func(NodeEvent) {}})})
 	old, cur := "a", "b"
 	allocs := testing.AllocsPerRun(1000, func() {
 		if r.writes {
@@ -72,7 +72,7 @@ func TestExecBatchNilFallbackAllocs(t *testing.T) {
 
 func TestExecZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	var n stepNode = echo{}
 	p := "prep"
 	allocs := testing.AllocsPerRun(1000, func() {
@@ -92,7 +92,7 @@ func TestExecZeroAllocs(t *testing.T) {
 // A run that nothing watches allocates only its Run: no ID, no clock.
 func TestStartAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
-		r := start(context.Background(), "F", testSchema, 0, nil)
+		r := start(context.Background(), "F", testSchema, 0, nil, nil)
 		_ = r.finish(nil)
 	})
 	if allocs != 1 {

@@ -14,7 +14,7 @@ import (
 
 func begun(t *testing.T) *Run {
 	t.Helper()
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestExecBatchRetriesPerElement(t *testing.T) {
 	for _, par := range []int{1, 3} {
 		var calls [3]atomic.Int32
 		var retries atomic.Int32
-		r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
+		r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { retries.Add(1) }})})
 		if err := r.Begin(context.Background(), "F", "Batch"); err != nil {
 			t.Fatal(err)
 		}

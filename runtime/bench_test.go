@@ -29,7 +29,7 @@ func BenchmarkBaseline(b *testing.B) {
 func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
-	r := start(context.Background(), "Bench", testSchema, 0, nil)
+	r := start(context.Background(), "Bench", testSchema, 0, nil, nil)
 	var store testStore
 	var n stepNode = echo{}
 	p := "prep"
@@ -89,7 +89,7 @@ func benchCheckpoint(b *testing.B, c Checkpointer) {
 	}
 	b.ReportAllocs()
 	ctx := context.Background()
-	r := start(context.Background(), "Bench", testSchema, 0, []Option{WithCheckpoints(c)})
+	r := start(context.Background(), "Bench", testSchema, 0, nil, []Option{WithCheckpoints(c)})
 	for b.Loop() {
 		if err := beginNamed(ctx, r, "Bench", "Echo"); err != nil {
 			b.Fatal(err)

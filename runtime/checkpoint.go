@@ -236,8 +236,7 @@ func (d *dirCheckpointer) Save(_ context.Context, cp *Checkpoint) error {
 	}
 	c := *cp
 	if !c.marshaled {
-		// A checkpoint made elsewhere: its store must be JSON, written as
-		// json.Marshal writes it.
+		// A checkpoint made elsewhere: see EncodeCheckpoint.
 		if err := c.compactStore(); err != nil {
 			return fmt.Errorf("encode checkpoint: store: %w", err)
 		}
@@ -337,6 +336,38 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	cp, err := decodeCheckpoint(b)
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint %s: %w", path, err)
+	}
+	return cp, nil
+}
+
+// EncodeCheckpoint returns cp's compact JSON encoding with its checksum set
+// (and sets cp.Checksum), for a [Checkpointer] that keeps checkpoints
+// elsewhere than in files, such as a database; [DecodeCheckpoint] reads it
+// back. It is the encoding [Dir]'s files hold, less their line breaks.
+func EncodeCheckpoint(cp *Checkpoint) ([]byte, error) {
+	c := *cp
+	if !c.marshaled {
+		// A checkpoint made elsewhere: its store must be JSON, written as
+		// json.Marshal writes it.
+		if err := c.compactStore(); err != nil {
+			return nil, fmt.Errorf("encode checkpoint: store: %w", err)
+		}
+	}
+	b, _, err := c.encode()
+	if err != nil {
+		return nil, fmt.Errorf("encode checkpoint: %w", err)
+	}
+	cp.Checksum = c.Checksum
+	return b, nil
+}
+
+// DecodeCheckpoint reads a checkpoint that [EncodeCheckpoint] encoded (or a
+// [Dir] file's bytes), refusing it as [LoadCheckpoint] does when it is not
+// whole (the checksum does not match) or was written by a newer runtime.
+func DecodeCheckpoint(b []byte) (*Checkpoint, error) {
+	cp, err := decodeCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode checkpoint: %w", err)
 	}
 	return cp, nil
 }

@@ -66,7 +66,7 @@ func names(t *testing.T, dir string) []string {
 
 func TestEndSavesCheckpoints(t *testing.T) {
 	dir := t.TempDir()
-	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "Support", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	s := &testStore{Query: "q", Intent: "unknown"}
 	steps(t, r, "Support", s, "A", "B", "C")
 
@@ -110,7 +110,7 @@ func TestEndSavesCheckpoints(t *testing.T) {
 // The JSON keys are a contract (SPEC §4): exactly these, in this order.
 func TestCheckpointJSONKeys(t *testing.T) {
 	dir := t.TempDir()
-	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "Support", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "Support", &testStore{}, "A")
 	b, err := os.ReadFile(filepath.Join(dir, r.id, "step_001_A.json"))
 	if err != nil {
@@ -142,7 +142,7 @@ func TestCheckpointJSONKeys(t *testing.T) {
 // the one whose Resume continues it.
 func TestCheckpointOfSubflowStep(t *testing.T) {
 	var got []*Checkpoint
-	r := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
+	r := start(context.Background(), "Support", testSchema, 0, nil, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
 		got = append(got, cp)
 		return nil
 	}))})
@@ -160,7 +160,7 @@ func (f saver) Save(ctx context.Context, cp *Checkpoint) error { return f(ctx, c
 func TestEndCheckpointSaveError(t *testing.T) {
 	full := errors.New("disk full")
 	var events []string
-	r := start(context.Background(), "Support", testSchema, 0, []Option{
+	r := start(context.Background(), "Support", testSchema, 0, nil, []Option{
 		WithCheckpoints(saver(func(context.Context, *Checkpoint) error { return full })),
 		WithHooks(Hooks{NodeEnd: func(e NodeEvent) { events = append(events, "NodeEnd "+e.Node) }}),
 	})
@@ -180,7 +180,7 @@ func TestEndCheckpointSaveError(t *testing.T) {
 }
 
 func TestEndStoreEncodingError(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(t.TempDir()))})
 	if err := beginNamed(context.Background(), r, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, "step ctx")
 	var got any
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(saver(func(ctx context.Context, _ *Checkpoint) error {
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(saver(func(ctx context.Context, _ *Checkpoint) error {
 		got = ctx.Value(key{})
 		return nil
 	}))})
@@ -213,7 +213,7 @@ func TestCheckpointerGetsStepContext(t *testing.T) {
 // Checksum empty.
 func TestCheckpointChecksum(t *testing.T) {
 	dir := t.TempDir()
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "<&>", History: []string{"\u2028"}}, "A")
 	cp, err := LoadCheckpoint(filepath.Join(dir, r.id, "step_001_A.json"))
 	if err != nil {
@@ -272,7 +272,7 @@ func TestCheckpointFileLayout(t *testing.T) {
 // encoding.
 func TestCheckpointerGetsNoChecksum(t *testing.T) {
 	var got *Checkpoint
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(saver(func(_ context.Context, cp *Checkpoint) error {
 		got = cp
 		return nil
 	}))})
@@ -286,7 +286,7 @@ func TestCheckpointerGetsNoChecksum(t *testing.T) {
 func saved(t *testing.T) (string, []byte) {
 	t.Helper()
 	dir := t.TempDir()
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{Query: "reset my password", History: []string{"hi", "<b>"}}, "A")
 	path := filepath.Join(dir, r.id, "step_001_A.json")
 	b, err := os.ReadFile(path)
@@ -383,7 +383,7 @@ func write(t *testing.T, path, data string) {
 
 func TestLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, r, "F", &testStore{}, "A", "B", "A", "B")
 	rd := filepath.Join(dir, r.id) // the run's files
 	latest := func(wantStep int, wantNode string) {
@@ -577,8 +577,8 @@ func TestDirConcurrentRuns(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			node := fmt.Sprintf("N%d", i)
-			own := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(Dir(filepath.Join(root, node)))})
-			both := start(context.Background(), "F", testSchema, 0, []Option{WithCheckpoints(shared)})
+			own := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(filepath.Join(root, node)))})
+			both := start(context.Background(), "F", testSchema, 0, nil, []Option{WithCheckpoints(shared)})
 			s := &testStore{}
 			for range 5 {
 				for _, r := range []*Run{own, both} {
@@ -629,7 +629,7 @@ func TestResumeRefuses(t *testing.T) {
 			"resume flow Support: checkpoint version 2 is newer than this runtime reads (1)", false},
 		{"step", &Checkpoint{Version: 1, Flow: "Support", Schema: testSchema, Step: -1}, "resume flow Support: checkpoint has step -1", false},
 	} {
-		r, err := resume(context.Background(), tc.cp, "Support", testSchema, 0, nil)
+		r, err := resume(context.Background(), tc.cp, "Support", testSchema, 0, nil, nil)
 		if r != nil || err == nil || err.Error() != tc.want {
 			t.Errorf("%s: got %v, %v; want %s", tc.name, r, err, tc.want)
 			continue
@@ -642,7 +642,7 @@ func TestResumeRefuses(t *testing.T) {
 			t.Errorf("%s: %v is a *NodeError", tc.name, err)
 		}
 	}
-	if _, err := resume(context.Background(), &ok, "Support", testSchema, 0, nil); err != nil {
+	if _, err := resume(context.Background(), &ok, "Support", testSchema, 0, nil, nil); err != nil {
 		t.Errorf("a matching checkpoint: %v", err)
 	}
 }
@@ -651,7 +651,7 @@ func TestResumeContinues(t *testing.T) {
 	dir := t.TempDir()
 	var log, ids []string
 	cp := &Checkpoint{Version: 1, Flow: "Support", RunID: "0123456789abcdef", Step: 7, Node: "A", Action: "go", Next: "B", Schema: testSchema}
-	r, err := resume(context.Background(), cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir)), WithHooks(recorder("h", &log, &ids))})
+	r, err := resume(context.Background(), cp, "Support", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir)), WithHooks(recorder("h", &log, &ids))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,7 +686,7 @@ func TestResumeContinues(t *testing.T) {
 // not each resumption of it.
 func TestResumeMaxSteps(t *testing.T) {
 	cp := &Checkpoint{Version: 1, Flow: "Loop", RunID: "r", Step: 7, Next: "Tick", Schema: testSchema}
-	r, err := resume(context.Background(), cp, "Loop", testSchema, 8, nil)
+	r, err := resume(context.Background(), cp, "Loop", testSchema, 8, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +701,7 @@ func TestResumeMaxSteps(t *testing.T) {
 }
 
 func TestResumeWithoutRunID(t *testing.T) {
-	r, err := resume(context.Background(), &Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, []Option{WithCheckpoints(Dir(t.TempDir()))})
+	r, err := resume(context.Background(), &Checkpoint{Version: 1, Flow: "F", Schema: testSchema, Next: "A"}, "F", testSchema, 0, nil, []Option{WithCheckpoints(Dir(t.TempDir()))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -714,7 +714,7 @@ func TestResumeWithoutRunID(t *testing.T) {
 // resumed run goes on from step 4 into the same directory.
 func TestResumeFromLatestCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	first := start(context.Background(), "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	first := start(context.Background(), "Support", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	steps(t, first, "Support", &testStore{Query: "q"}, "A", "B", "A", "B")
 	if err := os.Remove(filepath.Join(dir, first.id, "step_004_B.json")); err != nil {
 		t.Fatal(err) // as if the crash came before step 4 was saved
@@ -731,7 +731,7 @@ func TestResumeFromLatestCheckpoint(t *testing.T) {
 	if s.Tries != 3 || cp.Next != "B" {
 		t.Fatalf("store %+v, next %q; want 3 tries and next B", s, cp.Next)
 	}
-	r, err := resume(context.Background(), cp, "Support", testSchema, 0, []Option{WithCheckpoints(Dir(dir))})
+	r, err := resume(context.Background(), cp, "Support", testSchema, 0, nil, []Option{WithCheckpoints(Dir(dir))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -980,5 +980,38 @@ func TestLatestCheckpointMostRecentRun(t *testing.T) {
 	}
 	if _, err := RunCheckpoint(dir, "../x"); err == nil {
 		t.Error("RunCheckpoint accepted a run ID with a slash")
+	}
+}
+
+// EncodeCheckpoint and DecodeCheckpoint carry a checkpoint through bytes
+// a Checkpointer keeps anywhere: the same checksum as a Dir file, and a
+// flipped byte refused.
+func TestEncodeDecodeCheckpoint(t *testing.T) {
+	cp := &Checkpoint{Version: CheckpointVersion, Flow: "F", RunID: "r1", Step: 3, Node: "A", Next: "B",
+		Schema: testSchema, Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Store: json.RawMessage(`{ "query": "<q>" }`)}
+	b, err := EncodeCheckpoint(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cp.Store) != `{ "query": "<q>" }` || cp.Checksum == "" {
+		t.Errorf("EncodeCheckpoint changed the store to %s or set no checksum", cp.Store)
+	}
+	got, err := DecodeCheckpoint(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Step != 3 || got.Next != "B" || string(got.Store) != `{"query":"\u003cq\u003e"}` || got.Checksum != cp.Checksum {
+		t.Errorf("decoded %+v", got)
+	}
+	dir := t.TempDir()
+	if err := Dir(dir).Save(context.Background(), cp); err != nil {
+		t.Fatal(err)
+	}
+	if file := mustCheckpoint(t, dir, "r1", 3); file.Checksum != cp.Checksum {
+		t.Errorf("Dir's checksum %s, EncodeCheckpoint's %s", file.Checksum, cp.Checksum)
+	}
+	bad := bytes.Replace(b, []byte(`"step":3`), []byte(`"step":4`), 1)
+	if _, err := DecodeCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("an edited checkpoint: %v, want a checksum mismatch", err)
 	}
 }

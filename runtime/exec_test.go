@@ -13,7 +13,7 @@ import (
 func retryLog(opts ...Option) (*Run, *[]RetryEvent) {
 	var log []RetryEvent
 	opts = append(opts, WithHooks(Hooks{Retry: func(e RetryEvent) { log = append(log, e) }}))
-	r := start(context.Background(), "F", testSchema, 0, opts)
+	r := start(context.Background(), "F", testSchema, 0, nil, opts)
 	if err := beginNamed(context.Background(), r, "F", "N"); err != nil {
 		panic(err)
 	}
@@ -72,7 +72,7 @@ func TestExecFailsAfterAllAttempts(t *testing.T) {
 func TestExecZeroAttemptsMeansOne(t *testing.T) {
 	for _, n := range []int{-1, 0, 1} {
 		calls := 0
-		_, err := Exec(context.Background(), start(context.Background(), "F", testSchema, 0, nil), Policy{Attempts: n}, func(context.Context) (int, error) {
+		_, err := Exec(context.Background(), start(context.Background(), "F", testSchema, 0, nil, nil), Policy{Attempts: n}, func(context.Context) (int, error) {
 			calls++
 			return 0, errors.New("no")
 		})
@@ -174,7 +174,7 @@ func TestExecRetryAfterCapped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var log []RetryEvent
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(e RetryEvent) {
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(Hooks{Retry: func(e RetryEvent) {
 		log = append(log, e)
 		cancel() // so the test does not sit through MaxRetryAfter
 	}})})
@@ -216,7 +216,7 @@ func TestExecTimeoutPerAttempt(t *testing.T) {
 func TestExecNoTimeoutKeepsContext(t *testing.T) {
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, 1)
-	_, err := Exec(ctx, start(context.Background(), "F", testSchema, 0, nil), Policy{}, func(got context.Context) (int, error) {
+	_, err := Exec(ctx, start(context.Background(), "F", testSchema, 0, nil, nil), Policy{}, func(got context.Context) (int, error) {
 		if got != ctx {
 			return 0, errors.New("exec got a derived context without a timeout")
 		}
@@ -231,7 +231,7 @@ func TestExecCanceledDuringPause(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	paused := make(chan struct{})
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { close(paused) }})})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(Hooks{Retry: func(RetryEvent) { close(paused) }})})
 	if err := r.Begin(ctx, "F", "N"); err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestFallbackNotAfterCancel(t *testing.T) {
 
 // A panic in a fallback is the run's to recover, as one in Exec is.
 func TestFallbackPanic(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	err := func() (err error) {
 		defer r.recoverStep("F", "N", &err)
 		if err := r.Begin(context.Background(), "F", "N"); err != nil {

@@ -57,6 +57,10 @@ type Member[F comparable, S any] struct {
 	// outcomes), by value from 1.
 	Actions []string
 	Subflow bool
+	// Routes holds, per action, the row it goes to (negative: the flow
+	// ends), for Graph; the Step does the routing. Graph is a subflow's.
+	Routes []int
+	Graph  func() *Graph
 	// Group holds, for a parallel group, the indexes of its members' rows;
 	// its Step is nil, and Next is the row it goes to (-1: the flow ends).
 	// Its Name is its members' joined by "+": Web+Docs.
@@ -102,7 +106,7 @@ func (fl *Flow[F, S]) Run(ctx context.Context, f F, s *S, opts []Option) error {
 	if err := fl.Check(f); err != nil {
 		return err
 	}
-	return fl.run(ctx, start(ctx, fl.Name, fl.Schema, fl.MaxSteps, opts), f, s)
+	return fl.run(ctx, start(ctx, fl.Name, fl.Schema, fl.MaxSteps, fl.Graph, opts), f, s)
 }
 
 // run drives the run r of f on s and ends it.
@@ -118,7 +122,7 @@ func (fl *Flow[F, S]) restore(ctx context.Context, f F, s *S, cp *Checkpoint, op
 	if err := fl.Check(f); err != nil {
 		return nil, err
 	}
-	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, opts)
+	r, err := resume(ctx, cp, fl.Name, fl.Schema, fl.MaxSteps, fl.Graph, opts)
 	if err != nil {
 		return nil, err
 	}

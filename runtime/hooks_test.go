@@ -109,7 +109,7 @@ func TestHooksPartial(t *testing.T) {
 func TestFinishReturnsErrUnchanged(t *testing.T) {
 	want := errors.New("x")
 	for _, opts := range [][]Option{nil, {WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}} {
-		r := start(context.Background(), "F", testSchema, 0, opts)
+		r := start(context.Background(), "F", testSchema, 0, nil, opts)
 		if got := r.finish(want); got != want {
 			t.Errorf("Finish returned %v", got)
 		}
@@ -121,7 +121,7 @@ func TestFinishReturnsErrUnchanged(t *testing.T) {
 
 func TestStoreWrite(t *testing.T) {
 	var got []WriteEvent
-	r := start(context.Background(), "F", testSchema, 0, []Option{
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{
 		WithHooks(Hooks{NodeEnd: func(NodeEvent) {}}),
 		WithHooks(Hooks{StoreWrite: func(e WriteEvent) { got = append(got, e) }}),
 	})
@@ -155,7 +155,7 @@ func TestWatchesWritesFalse(t *testing.T) {
 		"checkpoints":    {WithCheckpoints(Dir(t.TempDir()))},
 		"nil StoreWrite": {WithHooks(Hooks{StoreWrite: nil, FlowEnd: func(FlowEvent) {}})},
 	} {
-		r := start(context.Background(), "F", testSchema, 0, opts)
+		r := start(context.Background(), "F", testSchema, 0, nil, opts)
 		if r.writes {
 			t.Errorf("%s: WatchesWrites is true", name)
 		}
@@ -174,7 +174,7 @@ func TestEventsCarryRunID(t *testing.T) {
 		NodeEnd:   func(e NodeEvent) { ids[e.RunID]++ },
 	}
 	for range 2 {
-		r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(hooks)})
+		r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(hooks)})
 		steps(t, r, "F", &testStore{}, "A", "B")
 		if err := r.finish(nil); err != nil {
 			t.Fatal(err)

@@ -120,6 +120,17 @@ type FlowEvent struct {
 	Steps       int
 	Err         error
 	Elapsed     time.Duration
+	graph       func() *Graph
+}
+
+// Graph returns the shape of the flow that starts, at FlowStart (nil in
+// other events, and for a run made by hand rather than by a generated
+// flow).
+func (e FlowEvent) Graph() *Graph {
+	if e.graph == nil {
+		return nil
+	}
+	return e.graph()
 }
 
 // NodeEvent describes one step: one node run (prep, exec with its attempts,

@@ -101,8 +101,8 @@ type Run struct {
 // fingerprint of the store's fields that generated code computes; checkpoints
 // record it so that a resume can refuse one saved with another store. ctx is
 // the run's: whether it can be canceled at all is decided here, once.
-func start(ctx context.Context, flow, schema string, maxSteps int, opts []Option) *Run {
-	return newRun(ctx, flow, schema, "", 0, maxSteps, opts)
+func start(ctx context.Context, flow, schema string, maxSteps int, graph func() *Graph, opts []Option) *Run {
+	return newRun(ctx, flow, schema, "", 0, maxSteps, graph, opts)
 }
 
 // resume begins a run of flow that continues checkpoint cp: it keeps cp's
@@ -111,7 +111,7 @@ func start(ctx context.Context, flow, schema string, maxSteps int, opts []Option
 // fails when cp is nil, belongs to another flow, has a store schema this one
 // cannot read (the error wraps [ErrSchemaMismatch] and names the field; see
 // compatible) or a newer format.
-func resume(ctx context.Context, cp *Checkpoint, flow, schema string, maxSteps int, opts []Option) (*Run, error) {
+func resume(ctx context.Context, cp *Checkpoint, flow, schema string, maxSteps int, graph func() *Graph, opts []Option) (*Run, error) {
 	switch {
 	case cp == nil:
 		return nil, fmt.Errorf("resume flow %s: nil checkpoint", flow)
@@ -126,11 +126,12 @@ func resume(ctx context.Context, cp *Checkpoint, flow, schema string, maxSteps i
 		return nil, fmt.Errorf("resume flow %s: %w", flow, err)
 	}
 	// A checkpoint made by hand has no ID: the run gets a fresh one.
-	return newRun(ctx, flow, schema, cp.RunID, cp.Step, maxSteps, opts), nil
+	return newRun(ctx, flow, schema, cp.RunID, cp.Step, maxSteps, graph, opts), nil
 }
 
-// newRun applies opts and fires FlowStart for start and resume.
-func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, opts []Option) *Run {
+// newRun applies opts and fires FlowStart for start and resume; graph
+// (which may be nil) gives FlowStart hooks the flow's shape.
+func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, graph func() *Graph, opts []Option) *Run {
 	// The options are applied to the Run's own config: a config of its own
 	// would escape to the heap through the option funcs, an allocation more
 	// per run.
@@ -188,7 +189,7 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, op
 		return r
 	}
 	r.start = time.Now()
-	ev := FlowEvent{Flow: flow, RunID: r.id, Steps: step}
+	ev := FlowEvent{Flow: flow, RunID: r.id, Steps: step, graph: graph}
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowStart; f != nil {
 			if err := callHook("FlowStart", f, ev, nil); err != nil {

@@ -13,10 +13,10 @@ import (
 // makes none, since nothing could read it.
 func TestStartRunID(t *testing.T) {
 	watched := []Option{WithHooks(Hooks{FlowEnd: func(FlowEvent) {}})}
-	if r := start(context.Background(), "F", testSchema, 0, nil); r.id != "" {
+	if r := start(context.Background(), "F", testSchema, 0, nil, nil); r.id != "" {
 		t.Errorf("a plain run made the id %q", r.id)
 	}
-	a, b := start(context.Background(), "F", testSchema, 0, watched), start(context.Background(), "F", testSchema, 0, watched)
+	a, b := start(context.Background(), "F", testSchema, 0, nil, watched), start(context.Background(), "F", testSchema, 0, nil, watched)
 	for _, id := range []string{a.id, b.id} {
 		if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
 			t.Errorf("run id %q: want 16 hex digits", id)
@@ -29,7 +29,7 @@ func TestStartRunID(t *testing.T) {
 
 func TestBeginMaxSteps(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "Loop", testSchema, 10, nil)
+	r := start(context.Background(), "Loop", testSchema, 10, nil, nil)
 	for i := 1; i <= 10; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -49,7 +49,7 @@ func TestBeginMaxSteps(t *testing.T) {
 
 func TestWithMaxStepsOverrides(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "Loop", testSchema, 10, []Option{WithMaxSteps(2)})
+	r := start(context.Background(), "Loop", testSchema, 10, nil, []Option{WithMaxSteps(2)})
 	for i := 1; i <= 2; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -59,7 +59,7 @@ func TestWithMaxStepsOverrides(t *testing.T) {
 		t.Fatalf("step 3: got %v, want ErrMaxSteps", err)
 	}
 
-	r = start(context.Background(), "Loop", testSchema, 5, []Option{WithMaxSteps(0)})
+	r = start(context.Background(), "Loop", testSchema, 5, nil, []Option{WithMaxSteps(0)})
 	for i := 1; i <= 100; i++ {
 		if err := r.Begin(ctx, "Loop", "Tick"); err != nil {
 			t.Fatalf("WithMaxSteps(0), step %d: %v", i, err)
@@ -96,7 +96,7 @@ func TestCanceledBeforeNextStep(t *testing.T) {
 
 func TestNodeErrorText(t *testing.T) {
 	boom := errors.New("boom")
-	r := start(context.Background(), "Support", testSchema, 0, nil)
+	r := start(context.Background(), "Support", testSchema, 0, nil, nil)
 	ctx := context.Background()
 	for range 3 {
 		if err := r.Begin(ctx, "Support", "Classify"); err != nil {
@@ -136,7 +136,7 @@ func TestPhaseNames(t *testing.T) {
 
 func TestPhases(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	if err := r.Begin(ctx, "F", "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestPhases(t *testing.T) {
 func TestFailKeepsNestedNodeError(t *testing.T) {
 	ctx := context.Background()
 	var fired []string
-	r := start(context.Background(), "Parent", testSchema, 0, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
+	r := start(context.Background(), "Parent", testSchema, 0, nil, []Option{WithHooks(Hooks{NodeError: func(e NodeEvent) {
 		fired = append(fired, e.Flow+"."+e.Node)
 	}})})
 	if err := r.Begin(ctx, "Parent", "Sub"); err != nil {
@@ -191,7 +191,7 @@ func TestFailKeepsNestedNodeError(t *testing.T) {
 
 func TestBadAction(t *testing.T) {
 	ctx := context.Background()
-	r := start(context.Background(), "Support", testSchema, 0, nil)
+	r := start(context.Background(), "Support", testSchema, 0, nil, nil)
 	if err := r.Begin(ctx, "Support", "Classify"); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func panicky(r *Run, phase Phase, v any) (err error) {
 }
 
 func TestRecover(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	err := panicky(r, PhasePost, "kaboom")
 	var ne *NodeError
 	if !errors.As(err, &ne) {
@@ -283,7 +283,7 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverWithoutPanic(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, nil)
+	r := start(context.Background(), "F", testSchema, 0, nil, nil)
 	want := errors.New("plain")
 	err := func() (err error) {
 		defer r.recoverStep("F", "A", &err)
@@ -295,7 +295,7 @@ func TestRecoverWithoutPanic(t *testing.T) {
 }
 
 func TestEmptyHooksStayOffThePath(t *testing.T) {
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(Hooks{}), nil, WithHooks(Hooks{})})
 	if len(r.hooks) != 0 {
 		t.Errorf("%d hook sets kept, want 0", len(r.hooks))
 	}

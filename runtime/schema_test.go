@@ -27,7 +27,7 @@ func TestSchemaEvolution(t *testing.T) {
 			cp.Schema = "5ca1ab1e0ddba115"
 			tc.want = `resume flow F: store schema mismatch: the checkpoint's schema "5ca1ab1e0ddba115" is not one of fields (it was written by an older picoflow): its store cannot be matched field by field`
 		}
-		_, err := resume(context.Background(), cp, "F", tc.now, 0, nil)
+		_, err := resume(context.Background(), cp, "F", tc.now, 0, nil, nil)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)

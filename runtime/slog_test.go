@@ -50,7 +50,7 @@ func TestSlogHooks(t *testing.T) {
 
 func TestSlogHooksSuccess(t *testing.T) {
 	var buf bytes.Buffer
-	r := start(context.Background(), "F", testSchema, 0, []Option{WithHooks(SlogHooks(logTo(&buf, slog.LevelInfo)))})
+	r := start(context.Background(), "F", testSchema, 0, nil, []Option{WithHooks(SlogHooks(logTo(&buf, slog.LevelInfo)))})
 	if r.writes {
 		t.Error("WatchesWrites with a logger that drops Debug: the store would be copied for nothing")
 	}

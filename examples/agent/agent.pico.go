@@ -257,12 +257,14 @@ var flowResearch = runtime.Flow[*Research, Inquiry]{
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Decide, "Research", "Decide") },
 			Step:    (*Research).stepDecide,
 			Actions: []string{"search", "answer"},
+			Routes:  []int{1, 2},
 		},
 		{
 			Name:    "Search",
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Search, "Research", "Search") },
 			Step:    (*Research).stepSearch,
 			Actions: []string{"decide"},
+			Routes:  []int{0},
 		},
 		{
 			Name:  "Answer",

@@ -213,12 +213,14 @@ var flowApproval = runtime.Flow[*Approval, Post]{
 			Check:   func(f *Approval) error { return runtime.CheckNode(f.Write, "Approval", "Write") },
 			Step:    (*Approval).stepWrite,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Review",
 			Check:   func(f *Approval) error { return runtime.CheckNode(f.Review, "Approval", "Review") },
 			Step:    (*Approval).stepReview,
 			Actions: []string{"yes", "no"},
+			Routes:  []int{2, 0},
 		},
 		{
 			Name:  "Publish",

@@ -235,6 +235,7 @@ var flowTriage = runtime.Flow[*Triage, Ticket]{
 			Check:   func(f *Triage) error { return runtime.CheckNode(f.Classify, "Triage", "Classify") },
 			Step:    (*Triage).stepClassify,
 			Actions: []string{"refund", "bug", "question", "spam", "other"},
+			Routes:  []int{1, 2, 3, 4, 4},
 		},
 		{
 			Name:  "Refund",
@@ -246,6 +247,7 @@ var flowTriage = runtime.Flow[*Triage, Ticket]{
 			Check:   func(f *Triage) error { return runtime.CheckNode(f.FileBug, "Triage", "FileBug") },
 			Step:    (*Triage).stepFileBug,
 			Actions: []string{"filed"},
+			Routes:  []int{3},
 		},
 		{
 			Name:  "Answer",

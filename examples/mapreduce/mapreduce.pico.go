@@ -214,12 +214,14 @@ var flowMapReduce = runtime.Flow[*MapReduce, Corpus]{
 			Check:   func(f *MapReduce) error { return runtime.CheckNode(f.List, "MapReduce", "List") },
 			Step:    (*MapReduce).stepList,
 			Actions: []string{"listed"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Summarize",
 			Check:   func(f *MapReduce) error { return runtime.CheckNode(f.Summarize, "MapReduce", "Summarize") },
 			Step:    (*MapReduce).stepSummarize,
 			Actions: []string{"summarized"},
+			Routes:  []int{2},
 		},
 		{
 			Name:  "Reduce",

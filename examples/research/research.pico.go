@@ -258,6 +258,7 @@ var flowResearch = runtime.Flow[*Research, Brief]{
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Plan, "Research", "Plan") },
 			Step:    (*Research).stepPlan,
 			Actions: []string{"search"},
+			Routes:  []int{5},
 		},
 		{
 			Name:  "Web",

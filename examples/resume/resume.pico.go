@@ -196,6 +196,7 @@ var flowCollatz = runtime.Flow[*Collatz, Job]{
 			Check:   func(f *Collatz) error { return runtime.CheckNode(f.Process, "Collatz", "Process") },
 			Step:    (*Collatz).stepProcess,
 			Actions: []string{"more", "done"},
+			Routes:  []int{0, 1},
 		},
 		{
 			Name:  "Report",

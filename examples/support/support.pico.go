@@ -267,6 +267,7 @@ var flowResearch = runtime.Flow[*Research, Ticket]{
 			Check:   func(f *Research) error { return runtime.CheckNode(f.Fetch, "Research", "Fetch") },
 			Step:    (*Research).stepFetch,
 			Actions: []string{"more", "enough"},
+			Routes:  []int{0, -1},
 		},
 	},
 }
@@ -359,6 +360,7 @@ var flowSupport = runtime.Flow[*Support, Ticket]{
 			Check:   func(f *Support) error { return runtime.CheckNode(f.Classify, "Support", "Classify") },
 			Step:    (*Support).stepClassify,
 			Actions: []string{"faq", "lookup", "billing", "refund"},
+			Routes:  []int{1, 2, 3, 3},
 		},
 		{
 			Name:  "Answer",
@@ -370,7 +372,9 @@ var flowSupport = runtime.Flow[*Support, Ticket]{
 			Check:   func(f *Support) error { return flowResearch.CheckNested(f.Research, "Support", "Research") },
 			Step:    (*Support).stepResearch,
 			Actions: []string{"enough"},
+			Routes:  []int{1},
 			Subflow: true,
+			Graph:   flowResearch.Graph,
 		},
 		{
 			Name:  "Escalate",

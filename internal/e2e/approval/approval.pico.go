@@ -243,18 +243,21 @@ var flowReview = runtime.Flow[*Review, Doc]{
 			Check:   func(f *Review) error { return runtime.CheckNode(f.Write, "Review", "Write") },
 			Step:    (*Review).stepWrite,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Approve",
 			Check:   func(f *Review) error { return runtime.CheckNode(f.Approve, "Review", "Approve") },
 			Step:    (*Review).stepApprove,
 			Actions: []string{"yes", "no"},
+			Routes:  []int{2, 0},
 		},
 		{
 			Name:    "Publish",
 			Check:   func(f *Review) error { return runtime.CheckNode(f.Publish, "Review", "Publish") },
 			Step:    (*Review).stepPublish,
 			Actions: []string{"done"},
+			Routes:  []int{-1},
 		},
 	},
 }
@@ -393,7 +396,9 @@ var flowDesk = runtime.Flow[*Desk, Doc]{
 			Check:   func(f *Desk) error { return flowReview.CheckNested(f.Review, "Desk", "Review") },
 			Step:    (*Desk).stepReview,
 			Actions: []string{"done"},
+			Routes:  []int{1},
 			Subflow: true,
+			Graph:   flowReview.Graph,
 		},
 		{
 			Name:  "Archive",

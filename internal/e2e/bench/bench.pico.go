@@ -289,12 +289,14 @@ var flowCount = runtime.Flow[*Count, Counter]{
 			Check:   func(f *Count) error { return runtime.CheckNode(f.Tick, "Count", "Tick") },
 			Step:    (*Count).stepTick,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Check",
 			Check:   func(f *Count) error { return runtime.CheckNode(f.Check, "Count", "Check") },
 			Step:    (*Count).stepCheck,
 			Actions: []string{"more", "done"},
+			Routes:  []int{0, -1},
 		},
 	},
 }
@@ -399,6 +401,7 @@ var flowWatch = runtime.Flow[*Watch, Counter]{
 			Check:   func(f *Watch) error { return runtime.CheckNode(f.Look, "Watch", "Look") },
 			Step:    (*Watch).stepLook,
 			Actions: []string{"again", "done"},
+			Routes:  []int{0, -1},
 		},
 	},
 }
@@ -482,6 +485,7 @@ var flowFan = runtime.Flow[*Fan, Counter]{
 			Check:   func(f *Fan) error { return runtime.CheckNode(f.Split, "Fan", "Split") },
 			Step:    (*Fan).stepSplit,
 			Actions: []string{"go", "done"},
+			Routes:  []int{3, -1},
 		},
 		{
 			Name:  "Left",

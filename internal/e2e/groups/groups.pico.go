@@ -395,6 +395,7 @@ var flowWide = runtime.Flow[*Wide, Work]{
 			Check:   func(f *Wide) error { return runtime.CheckNode(f.Begin, "Wide", "Begin") },
 			Step:    (*Wide).stepBegin,
 			Actions: []string{"go"},
+			Routes:  []int{10},
 		},
 		{
 			Name:  "W1",
@@ -692,12 +693,14 @@ var flowClaimA = runtime.Flow[*ClaimA, Work]{
 			Check:   func(f *ClaimA) error { return runtime.CheckNode(f.OwnA, "ClaimA", "OwnA") },
 			Step:    (*ClaimA).stepOwnA,
 			Actions: []string{"done"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "TagA",
 			Check:   func(f *ClaimA) error { return runtime.CheckNode(f.TagA, "ClaimA", "TagA") },
 			Step:    (*ClaimA).stepTagA,
 			Actions: []string{"done"},
+			Routes:  []int{-1},
 		},
 	},
 }
@@ -806,12 +809,14 @@ var flowClaimB = runtime.Flow[*ClaimB, Work]{
 			Check:   func(f *ClaimB) error { return runtime.CheckNode(f.OwnB, "ClaimB", "OwnB") },
 			Step:    (*ClaimB).stepOwnB,
 			Actions: []string{"done"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "TagB",
 			Check:   func(f *ClaimB) error { return runtime.CheckNode(f.TagB, "ClaimB", "TagB") },
 			Step:    (*ClaimB).stepTagB,
 			Actions: []string{"done"},
+			Routes:  []int{-1},
 		},
 	},
 }
@@ -908,6 +913,7 @@ var flowClaims = runtime.Flow[*Claims, Work]{
 			Check:   func(f *Claims) error { return runtime.CheckNode(f.Begin, "Claims", "Begin") },
 			Step:    (*Claims).stepBegin,
 			Actions: []string{"go"},
+			Routes:  []int{4},
 		},
 		{
 			Name:    "ClaimA",
@@ -915,6 +921,7 @@ var flowClaims = runtime.Flow[*Claims, Work]{
 			Step:    (*Claims).stepClaimA,
 			Actions: []string{"done"},
 			Subflow: true,
+			Graph:   flowClaimA.Graph,
 		},
 		{
 			Name:    "ClaimB",
@@ -922,6 +929,7 @@ var flowClaims = runtime.Flow[*Claims, Work]{
 			Step:    (*Claims).stepClaimB,
 			Actions: []string{"done"},
 			Subflow: true,
+			Graph:   flowClaimB.Graph,
 		},
 		{
 			Name:  "Finish",
@@ -1047,6 +1055,7 @@ var flowMarks = runtime.Flow[*Marks, Work]{
 			Check:   func(f *Marks) error { return runtime.CheckNode(f.Begin, "Marks", "Begin") },
 			Step:    (*Marks).stepBegin,
 			Actions: []string{"go"},
+			Routes:  []int{7},
 		},
 		{
 			Name:  "MarkA",

@@ -3,6 +3,7 @@ package groups
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -222,5 +223,30 @@ func TestKilledInGroup(t *testing.T) {
 	}
 	if ran.Load() != 8 || !reflect.DeepEqual(s, wide()) {
 		t.Errorf("resumed: %d members ran, store %+v; want 8 and %+v", ran.Load(), s, wide())
+	}
+}
+
+// FlowStart hooks get the flow's shape: members, where each action goes,
+// groups with their members and exit, subflows with their own.
+func TestGraph(t *testing.T) {
+	var g *runtime.Graph
+	hooks := runtime.Hooks{FlowStart: func(e runtime.FlowEvent) { g = e.Graph() }}
+	if err := newClaims(1, 1).Run(context.Background(), NewWork(), runtime.WithHooks(hooks)); err == nil {
+		t.Fatal("the claims conflict; want an error")
+	}
+	got, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"flow":"Claims","members":[` +
+		`{"name":"Begin","kind":"node","actions":["go"],"next":["ClaimA+ClaimB"]},` +
+		`{"name":"ClaimA","kind":"subflow","actions":["done"],"graph":{"flow":"ClaimA","members":[` +
+		`{"name":"OwnA","kind":"node","actions":["done"],"next":["TagA"]},{"name":"TagA","kind":"node","actions":["done"],"next":[""]}]}},` +
+		`{"name":"ClaimB","kind":"subflow","actions":["done"],"graph":{"flow":"ClaimB","members":[` +
+		`{"name":"OwnB","kind":"node","actions":["done"],"next":["TagB"]},{"name":"TagB","kind":"node","actions":["done"],"next":[""]}]}},` +
+		`{"name":"Finish","kind":"node"},` +
+		`{"name":"ClaimA+ClaimB","kind":"group","next":["Finish"],"members":["ClaimA","ClaimB"]}]}`
+	if string(got) != want {
+		t.Errorf("graph\n%s\nwant\n%s", got, want)
 	}
 }

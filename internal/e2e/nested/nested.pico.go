@@ -258,12 +258,14 @@ var flowNumber = runtime.Flow[*Number, Calc]{
 			Check:   func(f *Number) error { return runtime.CheckNode(f.Set, "Number", "Set") },
 			Step:    (*Number).stepSet,
 			Actions: []string{"done"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Keep",
 			Check:   func(f *Number) error { return runtime.CheckNode(f.Keep, "Number", "Keep") },
 			Step:    (*Number).stepKeep,
 			Actions: []string{"kept"},
+			Routes:  []int{-1},
 		},
 	},
 }
@@ -372,13 +374,16 @@ var flowPlus = runtime.Flow[*Plus, Calc]{
 			Check:   func(f *Plus) error { return flowNumber.CheckNested(f.Number, "Plus", "Number") },
 			Step:    (*Plus).stepNumber,
 			Actions: []string{"kept"},
+			Routes:  []int{1},
 			Subflow: true,
+			Graph:   flowNumber.Graph,
 		},
 		{
 			Name:    "AddTen",
 			Check:   func(f *Plus) error { return runtime.CheckNode(f.AddTen, "Plus", "AddTen") },
 			Step:    (*Plus).stepAddTen,
 			Actions: []string{"next"},
+			Routes:  []int{-1},
 		},
 	},
 }
@@ -473,7 +478,9 @@ var flowCompose = runtime.Flow[*Compose, Calc]{
 			Check:   func(f *Compose) error { return flowPlus.CheckNested(f.Plus, "Compose", "Plus") },
 			Step:    (*Compose).stepPlus,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 			Subflow: true,
+			Graph:   flowPlus.Graph,
 		},
 		{
 			Name:  "Double",
@@ -587,6 +594,7 @@ var flowInner = runtime.Flow[*Inner, Calc]{
 			Check:   func(f *Inner) error { return runtime.CheckNode(f.Decide, "Inner", "Decide") },
 			Step:    (*Inner).stepDecide,
 			Actions: []string{"inner_done", "other"},
+			Routes:  []int{-1, -2},
 		},
 	},
 }
@@ -668,7 +676,9 @@ var flowRoute = runtime.Flow[*Route, Calc]{
 			Check:   func(f *Route) error { return flowInner.CheckNested(f.Inner, "Route", "Inner") },
 			Step:    (*Route).stepInner,
 			Actions: []string{"inner_done", "other"},
+			Routes:  []int{1, 2},
 			Subflow: true,
+			Graph:   flowInner.Graph,
 		},
 		{
 			Name:  "PathB",

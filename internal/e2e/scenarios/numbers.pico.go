@@ -261,12 +261,14 @@ var flowBranch = runtime.Flow[*Branch, Numbers]{
 			Check:   func(f *Branch) error { return runtime.CheckNode(f.Start, "Branch", "Start") },
 			Step:    (*Branch).stepStart,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Check",
 			Check:   func(f *Branch) error { return runtime.CheckNode(f.Check, "Branch", "Check") },
 			Step:    (*Branch).stepCheck,
 			Actions: []string{"positive", "negative"},
+			Routes:  []int{2, 3},
 		},
 		{
 			Name:  "AddTen",
@@ -429,18 +431,21 @@ var flowLoop = runtime.Flow[*Loop, Numbers]{
 			Check:   func(f *Loop) error { return runtime.CheckNode(f.Start, "Loop", "Start") },
 			Step:    (*Loop).stepStart,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:    "Check",
 			Check:   func(f *Loop) error { return runtime.CheckNode(f.Check, "Loop", "Check") },
 			Step:    (*Loop).stepCheck,
 			Actions: []string{"positive", "negative"},
+			Routes:  []int{2, 3},
 		},
 		{
 			Name:    "SubThree",
 			Check:   func(f *Loop) error { return runtime.CheckNode(f.SubThree, "Loop", "SubThree") },
 			Step:    (*Loop).stepSubThree,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:  "Done",
@@ -587,6 +592,7 @@ var flowChain = runtime.Flow[*Chain, Numbers]{
 			Check:   func(f *Chain) error { return runtime.CheckNode(f.First, "Chain", "First") },
 			Step:    (*Chain).stepFirst,
 			Actions: []string{"next"},
+			Routes:  []int{1},
 		},
 		{
 			Name:  "Second",
