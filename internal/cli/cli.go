@@ -44,6 +44,10 @@ Commands:
 	                     write stubs of the node interfaces the Go package lacks
 	init     [-module PATH] [-replace DIR] DIR
 	                     create a module with a starter flow that builds and runs
+	runs     [-db FILE] [RUNID]
+	                     print the run log: recent runs, or one run's steps
+	monitor  [-db FILE] [-addr HOST:PORT]
+	                     serve the run log as a web page that follows runs live
 	version              print the picoflow and Go versions
 	help     [COMMAND]   print help for picoflow or for a command
 
@@ -132,6 +136,7 @@ with a double border (DOT).
 	{name: "fmt", help: fmtHelp, run: runFmt},
 	{name: "scaffold", help: scaffoldHelp, run: runScaffold},
 	{name: "init", help: initHelp, run: runInit},
+	{name: "runs", help: runsHelp, run: runRuns},
 	{
 		name: "version",
 		help: `usage: picoflow version

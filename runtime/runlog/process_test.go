@@ -17,7 +17,7 @@ import (
 
 	"github.com/digital-duck/picoflow-go/runtime"
 	"github.com/digital-duck/picoflow-go/runtime/runlog"
-	"github.com/digital-duck/picoflow-go/runtime/runlog/internal/testflow"
+	"github.com/digital-duck/picoflow-go/internal/testflow"
 )
 
 const (

@@ -13,7 +13,7 @@ import (
 
 	"github.com/digital-duck/picoflow-go/runtime"
 	"github.com/digital-duck/picoflow-go/runtime/runlog"
-	"github.com/digital-duck/picoflow-go/runtime/runlog/internal/testflow"
+	"github.com/digital-duck/picoflow-go/internal/testflow"
 )
 
 func open(t testing.TB) *runlog.Log {

@@ -1,4 +1,5 @@
-// Package testflow is a generated flow for the run log's tests.
+// Package testflow is a generated flow for the tests of the run log, its
+// commands and its monitor.
 package testflow
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
