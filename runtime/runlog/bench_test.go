@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digital-duck/picoflow-go/internal/testflow"
 	"github.com/digital-duck/picoflow-go/runtime"
 	"github.com/digital-duck/picoflow-go/runtime/runlog"
-	"github.com/digital-duck/picoflow-go/internal/testflow"
 )
 
 // benchSteps is the Count steps of a benchmark run (it then runs the group

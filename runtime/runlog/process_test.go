@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digital-duck/picoflow-go/internal/testflow"
 	"github.com/digital-duck/picoflow-go/runtime"
 	"github.com/digital-duck/picoflow-go/runtime/runlog"
-	"github.com/digital-duck/picoflow-go/internal/testflow"
 )
 
 const (

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digital-duck/picoflow-go/internal/testflow"
 	"github.com/digital-duck/picoflow-go/runtime"
 	"github.com/digital-duck/picoflow-go/runtime/runlog"
-	"github.com/digital-duck/picoflow-go/internal/testflow"
 )
 
 func open(t testing.TB) *runlog.Log {
