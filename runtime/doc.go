@@ -19,7 +19,13 @@
 // (the most recently active run's, skipping a damaged file) and
 // [RunCheckpoint] one run's, and the flow's Resume method continues the run
 // from it, numbering steps on. [LoadCheckpoint] reads one file; [Snapshot] and
-// [Restore] save and load the store alone.
+// [Restore] save and load the store alone. A [Checkpointer] that keeps
+// checkpoints elsewhere (the run log of package runlog keeps them in
+// SQLite) stores the bytes of [EncodeCheckpoint] and reads them back with
+// [DecodeCheckpoint], which checks them as LoadCheckpoint checks a file.
+//
+// Tools that draw runs get the flow's shape, a [Graph], from
+// [FlowEvent.Graph] at FlowStart.
 //
 // [Flow], [Member], the methods of [Run], the functions [Exec], [Fallback],
 // [ExecBatch], [Answer], [CheckNode], [MissingNode], [AppendJSONString],
