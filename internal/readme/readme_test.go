@@ -236,6 +236,7 @@ var imports = map[string]string{
 	"slog":    "log/slog",
 	"time":    "time",
 	"runtime": "github.com/digital-duck/picoflow-go/runtime",
+	"runlog":  "github.com/digital-duck/picoflow-go/runtime/runlog",
 }
 
 // compileBlocks builds one package per directory the blocks name, in a
