@@ -4,6 +4,11 @@
 //
 //	go run ./examples/agent                          # the default question
 //	go run ./examples/agent "What is Ollama?"
+//	go run ./examples/agent -db runs.db              # then: picoflow runs -db runs.db
+//
+// With -db FILE the run is recorded in the run log at FILE (a SQLite
+// database, see runtime/runlog), where picoflow runs and picoflow monitor
+// show it.
 //
 // Without configuration it runs offline on a scripted model. With
 // OPENAI_BASE_URL set it talks to a real model over the OpenAI-compatible
@@ -24,6 +29,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +38,7 @@ import (
 	"strings"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // defaultQuestion is asked when the command line gives none.
@@ -231,12 +238,22 @@ func modelFromEnv(getenv func(string) string) (LLM, string) {
 }
 
 // run answers the question in args (the default one when empty) and prints
-// the answer to stdout, the progress to stderr.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// the answer to stdout, the progress to stderr. With db set it records the
+// run in the run log at db.
+func run(ctx context.Context, db string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var opts []runtime.Option
+	if db != "" {
+		runLog, err := runlog.Open(db)
+		if err != nil {
+			return err
+		}
+		defer runLog.Close()
+		opts = runLog.Options()
+	}
 	question := cmp.Or(strings.Join(args, " "), defaultQuestion)
 	model, about := modelFromEnv(getenv)
 	fmt.Fprintf(stderr, "Question: %s\nUsing %s.\n", question, about)
-	s, err := research(ctx, model, question, stderr)
+	s, err := research(ctx, model, question, stderr, opts...)
 	if err != nil {
 		return err
 	}
@@ -245,9 +262,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func main() {
+	db := flag.String("db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor)")
+	flag.Parse()
 	// Ctrl-C cancels the context: the run stops between steps or mid-request.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, *db, flag.Args(), os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agent:", err)

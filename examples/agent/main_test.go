@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // llmFunc adapts a func to LLM, for scripted test models.
@@ -44,7 +47,7 @@ func noEnv(string) string { return "" }
 
 func TestRunOffline(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), nil, noEnv, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), "", nil, noEnv, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	wantLog := `Question: What is PocketFlow?
@@ -60,6 +63,42 @@ step 4: Answer
 	}
 	if stdout.String() != wantAnswer {
 		t.Errorf("answer: %q\nwant: %q", stdout.String(), wantAnswer)
+	}
+}
+
+// TestRunLog: with -db the offline run is recorded in the run log, step by
+// step, and answers as it does without.
+func TestRunLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	var stdout bytes.Buffer
+	if err := run(context.Background(), db, []string{"What", "is", "Ollama?"}, noEnv, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "Ollama runs open models") {
+		t.Errorf("answer %q, want the offline one about Ollama", stdout.String())
+	}
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runLog.Close()
+	runs, err := runLog.Runs(runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Flow != "Research" || runs[0].Status != runlog.StatusDone || runs[0].Steps != 4 {
+		t.Fatalf("runs %+v, want one of Research, done after 4 steps", runs)
+	}
+	steps, err := runLog.Steps(runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path []string
+	for _, s := range steps {
+		path = append(path, s.Node+":"+s.Action)
+	}
+	if want := []string{"Decide:search", "Search:decide", "Decide:answer", "Answer:"}; !slices.Equal(path, want) {
+		t.Errorf("steps %q, want %q", path, want)
 	}
 }
 

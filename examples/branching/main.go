@@ -3,16 +3,25 @@
 // every other topic to a person.
 //
 //	go run ./examples/branching "I want my money back" "the app crashes on start"
+//	go run ./examples/branching -db runs.db   # then: picoflow runs -db runs.db
+//
+// With -db FILE each message's run is recorded in the run log at FILE (a
+// SQLite database, see runtime/runlog), where picoflow runs and picoflow
+// monitor show it.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // keywords maps words to topics; the first topic whose word appears wins.
@@ -95,14 +104,15 @@ func (escalate) Post(_ context.Context, t *Ticket) error {
 	return nil
 }
 
-// triage runs the flow once per message and prints topic and reply.
-func triage(ctx context.Context, w io.Writer, messages []string) error {
+// triage runs the flow once per message, with opts, and prints topic and
+// reply.
+func triage(ctx context.Context, w io.Writer, messages []string, opts ...runtime.Option) error {
 	bugs := 0
 	flow := NewTriage(classify{}, refund{}, fileBug{next: &bugs}, answer{}, escalate{})
 	for _, m := range messages {
 		t := NewTicket()
 		t.Message = m
-		if err := flow.Run(ctx, t); err != nil {
+		if err := flow.Run(ctx, t, opts...); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "%-8s %q -> %s\n", t.Topic, m, t.Reply)
@@ -110,8 +120,23 @@ func triage(ctx context.Context, w io.Writer, messages []string) error {
 	return nil
 }
 
+// run triages messages, recording the runs in the run log at db if set.
+func run(ctx context.Context, w io.Writer, db string, messages []string) error {
+	if db == "" {
+		return triage(ctx, w, messages)
+	}
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		return err
+	}
+	defer runLog.Close()
+	return triage(ctx, w, messages, runLog.Options()...)
+}
+
 func main() {
-	messages := os.Args[1:]
+	db := flag.String("db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor)")
+	flag.Parse()
+	messages := flag.Args()
 	if len(messages) == 0 {
 		messages = []string{
 			"I want my money back",
@@ -121,7 +146,7 @@ func main() {
 			"Nice weather today",
 		}
 	}
-	if err := triage(context.Background(), os.Stdout, messages); err != nil {
+	if err := run(context.Background(), os.Stdout, *db, messages); err != nil {
 		fmt.Fprintln(os.Stderr, "branching:", err)
 		os.Exit(1)
 	}

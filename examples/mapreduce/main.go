@@ -6,10 +6,13 @@
 //
 //	go run ./examples/mapreduce              # the example's testdata/docs
 //	go run ./examples/mapreduce -dir ~/notes
+//	go run ./examples/mapreduce -db runs.db  # then: picoflow runs -db runs.db
 //
 // Progress goes to stderr through hooks: on a terminal one line, rewritten
 // as each step finishes; otherwise one line per step. The report goes to
-// stdout.
+// stdout. With -db FILE the run is also recorded in the run log at FILE (a
+// SQLite database, see runtime/runlog), where picoflow runs and picoflow
+// monitor show it.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
@@ -29,6 +32,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // Summary is what Summarize makes of one file. mapreduce.pico names it as
@@ -209,12 +213,22 @@ func newFlow() *MapReduce {
 }
 
 // run summarizes the .txt files in dir, reporting progress on progressOut
-// (live: rewriting one line) and printing the report on out.
-func run(ctx context.Context, out, progressOut io.Writer, live bool, dir string) error {
+// (live: rewriting one line) and printing the report on out. With db set it
+// records the run in the run log at db.
+func run(ctx context.Context, out, progressOut io.Writer, live bool, dir, db string) error {
 	c := NewCorpus()
 	c.Dir = dir
 	p := &progress{w: progressOut, live: live}
-	if err := newFlow().Run(ctx, c, runtime.WithHooks(p.hooks())); err != nil {
+	opts := []runtime.Option{runtime.WithHooks(p.hooks())}
+	if db != "" {
+		runLog, err := runlog.Open(db)
+		if err != nil {
+			return err
+		}
+		defer runLog.Close()
+		opts = append(opts, runLog.Options()...)
+	}
+	if err := newFlow().Run(ctx, c, opts...); err != nil {
 		return err
 	}
 	_, err := io.WriteString(out, c.Report)
@@ -242,11 +256,12 @@ func isTerminal(f *os.File) bool {
 
 func main() {
 	dir := flag.String("dir", "", "folder of .txt files to summarize (default: the example's testdata/docs)")
+	db := flag.String("db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor)")
 	flag.Parse()
 	if *dir == "" {
 		*dir = defaultDir()
 	}
-	if err := run(context.Background(), os.Stdout, os.Stderr, isTerminal(os.Stderr), *dir); err != nil {
+	if err := run(context.Background(), os.Stdout, os.Stderr, isTerminal(os.Stderr), *dir, *db); err != nil {
 		fmt.Fprintln(os.Stderr, "mapreduce:", err)
 		os.Exit(1)
 	}

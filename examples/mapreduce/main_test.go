@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 const wantReport = `file             lines  words  top words
@@ -38,7 +39,7 @@ var elapsed = regexp.MustCompile(`done in [0-9.]+(ns|µs|ms|s)`)
 
 func TestReport(t *testing.T) {
 	var out, progress bytes.Buffer
-	if err := run(context.Background(), &out, &progress, false, defaultDir()); err != nil {
+	if err := run(context.Background(), &out, &progress, false, defaultDir(), ""); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != wantReport {
@@ -51,12 +52,48 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// TestRunLog: with -db the run is recorded in the run log, List, the batch
+// Summarize and Reduce one step each, and reports as it does without.
+func TestRunLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	var out, progress bytes.Buffer
+	if err := run(context.Background(), &out, &progress, false, defaultDir(), db); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != wantReport {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), wantReport)
+	}
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runLog.Close()
+	runs, err := runLog.Runs(runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Flow != "MapReduce" || runs[0].Status != runlog.StatusDone || runs[0].Steps != 3 {
+		t.Fatalf("runs %+v, want one of MapReduce, done after 3 steps", runs)
+	}
+	steps, err := runLog.Steps(runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []string
+	for _, s := range steps {
+		nodes = append(nodes, s.Node)
+	}
+	if want := []string{"List", "Summarize", "Reduce"}; !slices.Equal(nodes, want) {
+		t.Errorf("steps %q, want %q", nodes, want)
+	}
+}
+
 // TestLiveProgress checks that on a terminal the progress stays on one
 // line: every update starts with \r, and only the end of the run moves on
 // to the next line.
 func TestLiveProgress(t *testing.T) {
 	var out, progress bytes.Buffer
-	if err := run(context.Background(), &out, &progress, true, defaultDir()); err != nil {
+	if err := run(context.Background(), &out, &progress, true, defaultDir(), ""); err != nil {
 		t.Fatal(err)
 	}
 	got := progress.String()
@@ -160,7 +197,7 @@ func TestNoTextFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, progress bytes.Buffer
-	err := run(context.Background(), &out, &progress, false, dir)
+	err := run(context.Background(), &out, &progress, false, dir, "")
 	var ne *runtime.NodeError
 	if !errors.As(err, &ne) || ne.Node != "List" || !strings.Contains(err.Error(), "no .txt files in ") {
 		t.Fatalf("err = %v, want List failing on a folder without .txt files", err)

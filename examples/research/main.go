@@ -5,11 +5,15 @@
 //
 //	go run ./examples/research "how do goroutines and channels work?"
 //	go run ./examples/research -latency 1s "what is a context?"
+//	go run ./examples/research -db runs.db   # then: picoflow runs -db runs.db
 //
 // The sources are a small corpus compiled into the program, searched
 // offline; -latency is how long each source takes, as a search engine or a
 // model would. The three run at once: the run takes about one latency, not
 // three. Each step's start and end go to stderr, the answer to stdout.
+// With -db FILE the run is also recorded in the run log at FILE (a SQLite
+// database, see runtime/runlog), where picoflow runs and picoflow monitor
+// show it.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
@@ -26,6 +30,7 @@ import (
 	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // Page is one search result. research.pico names it as a local type.
@@ -164,10 +169,19 @@ func trace(w io.Writer) runtime.Hooks {
 }
 
 // run answers question, printing the answer and its cost to out and the
-// trace to progress.
-func run(ctx context.Context, out, progress io.Writer, question string, latency time.Duration) error {
+// trace to progress. With db set it records the run in the run log at db.
+func run(ctx context.Context, out, progress io.Writer, question string, latency time.Duration, db string) error {
+	opts := []runtime.Option{runtime.WithHooks(trace(progress))}
+	if db != "" {
+		runLog, err := runlog.Open(db)
+		if err != nil {
+			return err
+		}
+		defer runLog.Close()
+		opts = append(opts, runLog.Options()...)
+	}
 	r := &Brief{Question: question}
-	if err := newResearch(latency).Run(ctx, r, runtime.WithHooks(trace(progress))); err != nil {
+	if err := newResearch(latency).Run(ctx, r, opts...); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Q: %s\n%s(%d pages, $%.4f)\n", r.Question, r.Answer, len(r.Pages), r.Cost)
@@ -176,8 +190,9 @@ func run(ctx context.Context, out, progress io.Writer, question string, latency 
 
 func main() {
 	latency := flag.Duration("latency", 300*time.Millisecond, "how long each source takes to search")
+	db := flag.String("db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: research [-latency D] [QUESTION]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: research [-latency D] [-db FILE] [QUESTION]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -185,7 +200,7 @@ func main() {
 	if question == "" {
 		question = "How do goroutines and channels work?"
 	}
-	if err := run(context.Background(), os.Stdout, os.Stderr, question, *latency); err != nil {
+	if err := run(context.Background(), os.Stdout, os.Stderr, question, *latency, *db); err != nil {
 		fmt.Fprintln(os.Stderr, "research:", err)
 		os.Exit(1)
 	}

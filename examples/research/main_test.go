@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // The group's pages are every member's, in the group's order (Web's, then
@@ -48,7 +51,7 @@ func TestSourcesRunAtOnce(t *testing.T) {
 	const latency = 300 * time.Millisecond
 	var out, progress bytes.Buffer
 	t0 := time.Now()
-	if err := run(context.Background(), &out, &progress, "How do goroutines and channels work?", latency); err != nil {
+	if err := run(context.Background(), &out, &progress, "How do goroutines and channels work?", latency, ""); err != nil {
 		t.Fatal(err)
 	}
 	if elapsed := time.Since(t0); elapsed >= 2*latency {
@@ -102,5 +105,45 @@ func TestCheckpointAfterGroup(t *testing.T) {
 	}
 	if !reflect.DeepEqual(resumed, b) {
 		t.Errorf("resumed store %+v, want %+v", resumed, b)
+	}
+}
+
+// TestRunLog: with -db the run is recorded in the run log: Plan, the
+// group's three members, a step each, and Write.
+func TestRunLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, io.Discard, "How do goroutines and channels work?", 0, db); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "(6 pages, $0.4375)\n") {
+		t.Errorf("printed\n%s\nwant it to end with (6 pages, $0.4375)", out.String())
+	}
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runLog.Close()
+	runs, err := runLog.Runs(runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Flow != "Research" || runs[0].Status != runlog.StatusDone || runs[0].Steps != 5 {
+		t.Fatalf("runs %+v, want one of Research, done after 5 steps", runs)
+	}
+	steps, err := runLog.Steps(runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []string
+	for _, s := range steps {
+		nodes = append(nodes, s.Node)
+	}
+	// The members' steps are numbered as they begin, in any order.
+	if len(nodes) == 5 {
+		slices.Sort(nodes[1:4])
+	}
+	if want := []string{"Plan", "Code", "Docs", "Web", "Write"}; !slices.Equal(nodes, want) {
+		t.Errorf("steps %q, want %q", nodes, want)
 	}
 }

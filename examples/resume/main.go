@@ -5,16 +5,23 @@
 //	go run ./examples/resume -dir /tmp/cp -crash-after 20   # dies after step 20
 //	go run ./examples/resume -dir /tmp/cp -resume           # runs steps 21 to 51, prints the result
 //
+//	go run ./examples/resume -db runs.db -crash-after 20    # as above, with the run log runs.db
+//	go run ./examples/resume -db runs.db -resume            # then: picoflow runs -db runs.db
+//
 // The crash is an exit with status 3 (go run reports "exit status 3"). The
 // resumed run prints the same result as one never interrupted; resuming a
 // run that had finished prints its result again and runs no step. With
 // -delay 200ms each item takes long enough to stop the run by hand, with
 // Ctrl-C or kill -9, and -resume it: only the step in progress is lost.
 //
-// Checkpoints go to -dir, by default picoflow-resume in the system's
-// temporary directory, each run's in a directory of its own named by its
-// run ID. A run without -resume starts afresh; -resume continues the most
-// recently active run there.
+// A run without -resume starts afresh. Without -db, checkpoints go to
+// -dir, by default picoflow-resume in the system's temporary directory,
+// each run's in a directory of its own named by its run ID, and -resume
+// continues the most recently active run there. With -db FILE the run log
+// at FILE (a SQLite database, see runtime/runlog) records the runs, where
+// picoflow runs and picoflow monitor show them, and holds their
+// checkpoints in place of -dir: -resume continues the newest run of the
+// flow there, from its latest checkpoint in the log.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
@@ -32,6 +39,7 @@ import (
 	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // process implements ProcessNode.
@@ -123,17 +131,44 @@ func (c crashAfter) Save(ctx context.Context, cp *runtime.Checkpoint) error {
 // options are the command's flags.
 type options struct {
 	dir        string
+	db         string // a run log, in place of dir
 	resume     bool
 	crashAfter int // 0: never
 	delay      time.Duration
 }
 
-// run runs the job with checkpoints in o.dir, from the start or, with
-// o.resume, from the latest checkpoint there. It prints the result on out
-// and what it did on log.
+// run runs the job with checkpoints in o.dir, or, with o.db, in the run
+// log at o.db, from the start or, with o.resume, from the latest checkpoint
+// there. It prints the result on out and what it did on log.
 func run(ctx context.Context, out, log io.Writer, o options) error {
 	flow := NewCollatz(process{delay: o.delay}, report{})
+	// Where the checkpoints go, and how -resume finds the latest: the
+	// files in o.dir, or, with o.db, the newest run in the log. The log
+	// is passed as its Options are, WithCheckpoints(runLog) and
+	// WithHooks(runLog.Hooks()), but apart, so that crashAfter can wrap it.
+	where := o.dir
 	var saver runtime.Checkpointer = runtime.Dir(o.dir)
+	var record []runtime.Option
+	latest := func() (*runtime.Checkpoint, error) { return runtime.LatestCheckpoint(o.dir) }
+	if o.db != "" {
+		runLog, err := runlog.Open(o.db)
+		if err != nil {
+			return err
+		}
+		defer runLog.Close()
+		where, saver = o.db, runLog
+		record = []runtime.Option{runtime.WithHooks(runLog.Hooks())}
+		latest = func() (*runtime.Checkpoint, error) {
+			runs, err := runLog.Runs(runlog.Filter{Flow: "Collatz", Limit: 1})
+			if err != nil {
+				return nil, err
+			}
+			if len(runs) == 0 {
+				return nil, fs.ErrNotExist
+			}
+			return runLog.Latest(runs[0].ID)
+		}
+	}
 	if o.crashAfter > 0 {
 		saver = crashAfter{saver, o.crashAfter, log}
 	}
@@ -149,30 +184,30 @@ func run(ctx context.Context, out, log io.Writer, o options) error {
 		},
 		NodeEnd: func(e runtime.NodeEvent) { completed = e.Step },
 	}
-	opts := []runtime.Option{runtime.WithCheckpoints(saver), runtime.WithHooks(steps)}
+	opts := append([]runtime.Option{runtime.WithCheckpoints(saver), runtime.WithHooks(steps)}, record...)
 
 	var cp *runtime.Checkpoint
 	if o.resume {
-		latest, err := runtime.LatestCheckpoint(o.dir)
+		found, err := latest()
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			// Crashed before its first checkpoint, or never run: nothing to lose.
-			fmt.Fprintf(log, "no checkpoint in %s: starting afresh\n", o.dir)
+			fmt.Fprintf(log, "no checkpoint in %s: starting afresh\n", where)
 		case err != nil:
 			return err
 		default:
-			cp = latest
+			cp = found
 		}
 	}
 
 	j := NewJob()
 	var err error
 	if cp != nil {
-		fmt.Fprintf(log, "resuming from %s after step %d (%s)\n", o.dir, cp.Step, cp.Node)
+		fmt.Fprintf(log, "resuming from %s after step %d (%s)\n", where, cp.Step, cp.Node)
 		completed = cp.Step
 		err = flow.Resume(ctx, j, cp, opts...)
 	} else {
-		fmt.Fprintf(log, "saving checkpoints in %s\n", o.dir)
+		fmt.Fprintf(log, "saving checkpoints in %s\n", where)
 		err = flow.Run(ctx, j, opts...)
 	}
 	if errors.Is(err, context.Canceled) {
@@ -193,7 +228,8 @@ func run(ctx context.Context, out, log io.Writer, o options) error {
 func main() {
 	var o options
 	flag.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "picoflow-resume"), "directory of the checkpoints")
-	flag.BoolVar(&o.resume, "resume", false, "continue from the latest checkpoint in -dir")
+	flag.StringVar(&o.db, "db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor), which then holds the checkpoints in place of -dir")
+	flag.BoolVar(&o.resume, "resume", false, "continue from the latest checkpoint in -dir (or -db)")
 	flag.IntVar(&o.crashAfter, "crash-after", 0, "exit with status 3 once step `N` is saved, as if killed")
 	flag.DurationVar(&o.delay, "delay", 0, "time each item takes")
 	flag.Parse()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 const wantResult = "50 items, chain lengths sum to 1066, longest: item 27 with 111 steps\n"
@@ -19,15 +20,50 @@ const wantResult = "50 items, chain lengths sum to 1066, longest: item 27 with 1
 // the job with checkpoints into that directory and crashes after step 20.
 const crashDirEnv = "PICOFLOW_RESUME_CRASH_DIR"
 
+// crashDBEnv, with crashDirEnv, has the child keep its checkpoints in the
+// run log at that path.
+const crashDBEnv = "PICOFLOW_RESUME_CRASH_DB"
+
 // runJob runs the job in-process and returns what it printed on stdout and
-// on stderr, with dir written as DIR.
+// on stderr, with dir written as DIR and db as DB.
 func runJob(t *testing.T, o options) (out, log string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), &stdout, &stderr, o); err != nil {
 		t.Fatal(err)
 	}
-	return stdout.String(), strings.ReplaceAll(stderr.String(), o.dir, "DIR")
+	log = stderr.String()
+	if o.db != "" {
+		log = strings.ReplaceAll(log, o.db, "DB")
+	}
+	return stdout.String(), strings.ReplaceAll(log, o.dir, "DIR")
+}
+
+// onlyRun returns the one run in the log at db, failing unless it is the
+// only one, of flow Collatz, with status and steps as given, and one row
+// per step.
+func onlyRun(t *testing.T, db, status string, steps int) runlog.Run {
+	t.Helper()
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runLog.Close()
+	runs, err := runLog.Runs(runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Flow != "Collatz" || runs[0].Status != status || runs[0].Steps != steps {
+		t.Fatalf("runs %+v, want one of Collatz, %s after %d steps", runs, status, steps)
+	}
+	rows, err := runLog.Steps(runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != steps || rows[0].Node != "Process" || rows[steps-1].Step != steps {
+		t.Fatalf("%d steps in the log, want %d", len(rows), steps)
+	}
+	return runs[0]
 }
 
 func checkpoints(t *testing.T, dir string) []string {
@@ -57,9 +93,9 @@ func TestUninterrupted(t *testing.T) {
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv(crashDirEnv)
 	if dir == "" {
-		t.Skip("runs only as the child of TestCrashThenResume")
+		t.Skip("runs only as the child of TestCrashThenResume and TestCrashThenResumeFromRunLog")
 	}
-	err := run(context.Background(), os.Stdout, os.Stderr, options{dir: dir, crashAfter: 20})
+	err := run(context.Background(), os.Stdout, os.Stderr, options{dir: dir, db: os.Getenv(crashDBEnv), crashAfter: 20})
 	t.Fatalf("run returned (error %v) instead of crashing after step 20", err)
 }
 
@@ -114,6 +150,59 @@ func TestCrashThenResume(t *testing.T) {
 	}
 }
 
+// TestRunLog: with -db the run is recorded in the run log, which holds the
+// checkpoints: -dir stays empty, and a second invocation with -resume
+// continues the same run from its latest checkpoint in the log.
+func TestRunLog(t *testing.T) {
+	o := options{dir: t.TempDir(), db: filepath.Join(t.TempDir(), "runs.db")}
+	out, log := runJob(t, o)
+	if want := "saving checkpoints in DB\nran steps 1 to 51\n"; out != wantResult || log != want {
+		t.Errorf("printed %q and logged %q, want %q and %q", out, log, wantResult, want)
+	}
+	if files, _ := os.ReadDir(o.dir); len(files) != 0 {
+		t.Errorf("-dir holds %d files; with -db the checkpoints go to the log", len(files))
+	}
+	done := onlyRun(t, o.db, runlog.StatusDone, 51)
+
+	o.resume = true
+	out, log = runJob(t, o)
+	if want := "resuming from DB after step 51 (Report)\nthe run had finished: no step ran\n"; out != wantResult || log != want {
+		t.Errorf("resuming printed %q and logged %q, want %q and %q", out, log, wantResult, want)
+	}
+	if again := onlyRun(t, o.db, runlog.StatusDone, 51); again.ID != done.ID {
+		t.Errorf("resumed run %s, want %s", again.ID, done.ID)
+	}
+}
+
+// TestCrashThenResumeFromRunLog: as TestCrashThenResume, with the
+// checkpoints in a run log: the child's run, left running at step 20,
+// goes on under its ID from its latest checkpoint in the log.
+func TestCrashThenResumeFromRunLog(t *testing.T) {
+	o := options{dir: t.TempDir(), db: filepath.Join(t.TempDir(), "runs.db"), resume: true}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+o.dir, crashDBEnv+"="+o.db)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("child ended with %v, want exit status 3\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	wantLog := "saving checkpoints in DB\ncrashing after step 20; continue with -resume\n"
+	if log := strings.ReplaceAll(stderr.String(), o.db, "DB"); stdout.Len() != 0 || log != wantLog {
+		t.Errorf("child printed %q and logged %q, want nothing and %q", stdout.String(), log, wantLog)
+	}
+	crashed := onlyRun(t, o.db, runlog.StatusRunning, 20)
+
+	out, log := runJob(t, o)
+	if want := "resuming from DB after step 20 (Process)\nran steps 21 to 51\n"; out != wantResult || log != want {
+		t.Errorf("resumed run printed %q and logged %q, want %q and %q", out, log, wantResult, want)
+	}
+	if resumed := onlyRun(t, o.db, runlog.StatusDone, 51); resumed.ID != crashed.ID {
+		t.Errorf("resumed run %s, want the crashed %s", resumed.ID, crashed.ID)
+	}
+}
+
 func TestResumeWithoutCheckpointStartsAfresh(t *testing.T) {
 	out, log := runJob(t, options{dir: t.TempDir(), resume: true})
 	if out != wantResult {
@@ -121,6 +210,13 @@ func TestResumeWithoutCheckpointStartsAfresh(t *testing.T) {
 	}
 	if want := "no checkpoint in DIR: starting afresh\nsaving checkpoints in DIR\nran steps 1 to 51\n"; log != want {
 		t.Errorf("logged %q, want %q", log, want)
+	}
+}
+
+func TestResumeWithoutRunInLogStartsAfresh(t *testing.T) {
+	out, log := runJob(t, options{dir: t.TempDir(), db: filepath.Join(t.TempDir(), "runs.db"), resume: true})
+	if want := "no checkpoint in DB: starting afresh\nsaving checkpoints in DB\nran steps 1 to 51\n"; out != wantResult || log != want {
+		t.Errorf("printed %q and logged %q, want %q and %q", out, log, wantResult, want)
 	}
 }
 

@@ -7,11 +7,14 @@
 //	go run ./examples/support "how do I reset my password?"
 //	go run ./examples/support -v "how do I export my data?"   # log every event
 //	go run ./examples/support                                 # a few sample questions
+//	go run ./examples/support -db runs.db                     # then: picoflow runs -db runs.db
 //
 // Every event of a run is logged through runtime.SlogHooks to stderr: by
 // default only warnings and errors (a retried Classify, a failed node);
 // with -v also each step and, at debug level, each store field a node
-// changed.
+// changed. With -db FILE each question's run is also recorded in the run
+// log at FILE (a SQLite database, see runtime/runlog), where picoflow runs
+// and picoflow monitor show it.
 package main
 
 //go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate
@@ -26,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // Verdict is what Classify makes of a question.
@@ -211,19 +215,30 @@ func newSupport() *Support {
 }
 
 // triage runs one question through flow, logging every event of the run
-// to logger.
-func triage(ctx context.Context, flow *Support, logger *slog.Logger, query string) (*Ticket, error) {
+// to logger. opts come after the logging hooks.
+func triage(ctx context.Context, flow *Support, logger *slog.Logger, query string, opts ...runtime.Option) (*Ticket, error) {
 	t := NewTicket()
 	t.Query = query
-	err := flow.Run(ctx, t, runtime.WithHooks(runtime.SlogHooks(logger)))
+	opts = append([]runtime.Option{runtime.WithHooks(runtime.SlogHooks(logger))}, opts...)
+	err := flow.Run(ctx, t, opts...)
 	return t, err
 }
 
-// run triages each query and prints its intent and answer on w.
-func run(ctx context.Context, w io.Writer, logger *slog.Logger, queries []string) error {
+// run triages each query and prints its intent and answer on w. With db
+// set it records the runs in the run log at db.
+func run(ctx context.Context, w io.Writer, logger *slog.Logger, db string, queries []string) error {
+	var opts []runtime.Option
+	if db != "" {
+		runLog, err := runlog.Open(db)
+		if err != nil {
+			return err
+		}
+		defer runLog.Close()
+		opts = runLog.Options()
+	}
 	flow := newSupport()
 	for _, q := range queries {
-		t, err := triage(ctx, flow, logger, q)
+		t, err := triage(ctx, flow, logger, q, opts...)
 		if err != nil {
 			return err
 		}
@@ -234,6 +249,7 @@ func run(ctx context.Context, w io.Writer, logger *slog.Logger, queries []string
 
 func main() {
 	verbose := flag.Bool("v", false, "log every step and store write to stderr")
+	db := flag.String("db", "", "record the runs in the run log `FILE` (see picoflow runs and picoflow monitor)")
 	flag.Parse()
 	level := slog.LevelWarn
 	if *verbose {
@@ -250,7 +266,7 @@ func main() {
 			"I want a refund for my last order",
 		}
 	}
-	if err := run(context.Background(), os.Stdout, logger, queries); err != nil {
+	if err := run(context.Background(), os.Stdout, logger, *db, queries); err != nil {
 		fmt.Fprintln(os.Stderr, "support:", err)
 		os.Exit(1)
 	}

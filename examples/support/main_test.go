@@ -7,10 +7,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/digital-duck/picoflow-go/runtime"
+	"github.com/digital-duck/picoflow-go/runtime/runlog"
 )
 
 // testLogger logs as main's logger does, without the attributes that differ
@@ -29,7 +32,7 @@ func testLogger(w io.Writer, level slog.Level) *slog.Logger {
 
 func TestAnswers(t *testing.T) {
 	var out, log bytes.Buffer
-	err := run(context.Background(), &out, testLogger(&log, slog.LevelWarn), []string{
+	err := run(context.Background(), &out, testLogger(&log, slog.LevelWarn), "", []string{
 		"How do I reset my password?",
 		"How do I export my data?",
 		"Where do I get an API token?",
@@ -61,6 +64,42 @@ A: Our docs say nothing about that yet; a person will reply by email.
 	}
 	if log.Len() != 0 {
 		t.Errorf("runs without trouble logged at warning level:\n%s", log.String())
+	}
+}
+
+// TestRunLog: with -db each question's run is in the run log, the steps of
+// the subflow Research with its name.
+func TestRunLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, testLogger(io.Discard, slog.LevelWarn), db, []string{"How do I export my data?"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "Q: How do I export my data? (lookup)\nA: Exporting data:") {
+		t.Errorf("printed\n%s\nwant the lookup's answer", out.String())
+	}
+	runLog, err := runlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runLog.Close()
+	runs, err := runLog.Runs(runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Flow != "Support" || runs[0].Status != runlog.StatusDone || runs[0].Steps != 4 {
+		t.Fatalf("runs %+v, want one of Support, done after 4 steps", runs)
+	}
+	steps, err := runLog.Steps(runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path []string
+	for _, s := range steps {
+		path = append(path, s.Flow+"."+s.Node)
+	}
+	if want := []string{"Support.Classify", "Research.Fetch", "Research.Fetch", "Support.Answer"}; !slices.Equal(path, want) {
+		t.Errorf("steps %q, want %q", path, want)
 	}
 }
 
