@@ -184,3 +184,21 @@ func TestEventsCarryRunID(t *testing.T) {
 		t.Errorf("FlowStart ids %v, node events by id %v; want 4 events under each run's own id", starts, ids)
 	}
 }
+
+// A FlowStart or FlowEnd hook that panics does not keep the other sets'
+// from firing: each observer keeps state of the run from them.
+func TestFlowHooksAllFire(t *testing.T) {
+	var fired []string
+	boom := Hooks{FlowStart: func(FlowEvent) { panic("start") }, FlowEnd: func(FlowEvent) { panic("end") }}
+	seen := Hooks{
+		FlowStart: func(FlowEvent) { fired = append(fired, "start") },
+		FlowEnd:   func(FlowEvent) { fired = append(fired, "end") },
+	}
+	err := counter("C", 1).Run(context.Background(), &tf{}, &testStore{}, []Option{WithHooks(boom), WithHooks(seen)})
+	if got, want := fmt.Sprint(err), "hook FlowEnd panicked: end (reporting: hook FlowStart panicked: start)"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if !reflect.DeepEqual(fired, []string{"start", "end"}) {
+		t.Errorf("the other set's hooks fired %q, want start and end", fired)
+	}
+}

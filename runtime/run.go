@@ -190,11 +190,12 @@ func newRun(ctx context.Context, flow, schema, id string, step, maxSteps int, gr
 	}
 	r.start = time.Now()
 	ev := FlowEvent{Flow: flow, RunID: r.id, Steps: step, graph: graph}
+	// Every set's FlowStart fires, even after one panicked: each observer
+	// (a run log, a tracer) keeps state from it.
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowStart; f != nil {
 			if err := callHook("FlowStart", f, ev, nil); err != nil {
 				r.hookFailed(err)
-				break
 			}
 		}
 	}
@@ -545,12 +546,19 @@ func (r *Run) finish(err error) error {
 		err = r.hookErr
 	}
 	ev := FlowEvent{Flow: r.flow, RunID: r.id, Steps: r.step, Err: err, Elapsed: time.Since(r.start)}
+	// Every set's FlowEnd fires, even after one panicked, so that each
+	// observer frees what it kept of the run; the first panic is the
+	// run's error.
+	var failed error
 	for i := range r.hooks {
 		if f := r.hooks[i].FlowEnd; f != nil {
-			if herr := callHook("FlowEnd", f, ev, err); herr != nil {
-				return herr
+			if herr := callHook("FlowEnd", f, ev, err); herr != nil && failed == nil {
+				failed = herr
 			}
 		}
+	}
+	if failed != nil {
+		return failed
 	}
 	return err
 }
