@@ -11,6 +11,9 @@
 //	picoflow scaffold [-o FILE] [PATH...]             write stubs of the node interfaces the Go package lacks
 //	picoflow init     [-module PATH] [-replace DIR] DIR
 //	                                                  create a module with a starter flow that builds and runs
+//	picoflow runs     [-db FILE] [-flow NAME] [-status STATUS] [-n N] [RUNID]
+//	                                                  print the run log: recent runs, or one run's steps
+//	picoflow monitor  [-db FILE] [-addr HOST:PORT]    serve the run log as a web page that follows runs live
 //	picoflow version                                  print the picoflow and Go versions
 //	picoflow help     [COMMAND]                       print help for picoflow or for a command
 //
