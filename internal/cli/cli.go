@@ -44,7 +44,7 @@ Commands:
 	                     write stubs of the node interfaces the Go package lacks
 	init     [-module PATH] [-replace DIR] DIR
 	                     create a module with a starter flow that builds and runs
-	runs     [-db FILE] [RUNID]
+	runs     [-db FILE] [-flow NAME] [-status STATUS] [-n N] [RUNID]
 	                     print the run log: recent runs, or one run's steps
 	monitor  [-db FILE] [-addr HOST:PORT]
 	                     serve the run log as a web page that follows runs live
@@ -137,6 +137,7 @@ with a double border (DOT).
 	{name: "scaffold", help: scaffoldHelp, run: runScaffold},
 	{name: "init", help: initHelp, run: runInit},
 	{name: "runs", help: runsHelp, run: runRuns},
+	{name: "monitor", help: monitorHelp, run: runMonitor},
 	{
 		name: "version",
 		help: `usage: picoflow version

@@ -65,24 +65,24 @@ type run struct {
 }
 
 type stepRow struct {
-	step              int
-	flow, node        string
-	status, action    string
-	started           time.Time
-	elapsed           time.Duration
-	retries           int
-	errText, stack    string
-	ended, written    bool
-	writtenAsStarting bool
+	step           int
+	flow, node     string
+	status, action string
+	started        time.Time
+	elapsed        time.Duration
+	retries        int
+	errText, stack string
+	ended          bool
 }
 
+// event is a retry, fallback or Emit; a store's changes are written from
+// the checkpoints.
 type event struct {
 	step             int
 	at               time.Time
 	kind, node       string
 	attempt          int
 	wait             time.Duration
-	field, old, new  string
 	value, errorText string
 }
 
