@@ -304,7 +304,7 @@ func (g *gen) positions() {
 		types = append(types, fd.Type)
 	}
 	for _, n := range g.m.Nodes {
-		for _, t := range []*dsl.Type{n.Prep, n.Exec} {
+		for _, t := range []*dsl.Type{n.Prep, n.Exec, n.Await} {
 			if t != nil {
 				types = append(types, t)
 			}

@@ -24,10 +24,11 @@ type _ struct {
 	_/*line approval.pico:11:14*/ string
 	_/*line approval.pico:15:18*/ string
 	_/*line approval.pico:19:12*/ string
+	_/*line approval.pico:20:12*/ bool
 	_/*line approval.pico:25:20*/ string
 }
 
-//line approval.pico.go:000031:1
+//line approval.pico.go:000032:1
 
 // Post is the store: the topic, the drafts written, the one waiting for a
 // decision, and the published text.
@@ -45,7 +46,7 @@ func NewPost() *Post {
 	}
 }
 
-//line approval.pico.go:000049:1
+//line approval.pico.go:000050:1
 
 // copyInto copies s into dst deeply, so that a change made in place to one
 // never shows in the other: for the snapshot reportWrites compares with, and

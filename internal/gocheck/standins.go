@@ -94,6 +94,7 @@ func plan(m *dsl.Model, f *ast.File, std *stdlib) (*world, error) {
 	for _, n := range m.Nodes {
 		note(n.Prep, false, nil)
 		note(n.Exec, false, nil)
+		note(n.Await, false, nil)
 	}
 
 	declared := topLevel(f)

@@ -344,8 +344,9 @@ func (r *resolver) errorf(p dsl.Pos, format string, args ...any) {
 	r.diags = append(r.diags, &dsl.Diagnostic{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
-// model checks every type the model names: store fields and the prep and
-// exec types of nodes (a batch node's element type is inside its prep).
+// model checks every type the model names: store fields and the prep,
+// exec and await types of nodes (a batch node's element type is inside its
+// prep).
 func (r *resolver) model() {
 	m := r.file.Model
 	if m.Store != nil {
@@ -358,7 +359,7 @@ func (r *resolver) model() {
 		}
 	}
 	for _, n := range m.Nodes {
-		for _, t := range []*dsl.Type{n.Prep, n.Exec} {
+		for _, t := range []*dsl.Type{n.Prep, n.Exec, n.Await} {
 			if t != nil {
 				r.typ(t)
 			}

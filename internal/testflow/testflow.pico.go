@@ -26,9 +26,10 @@ type _ struct {
 	_/*line testflow.pico:15:13*/ int
 	_/*line testflow.pico:16:13*/ int
 	_/*line testflow.pico:26:12*/ int
+	_/*line testflow.pico:27:12*/ bool
 }
 
-//line testflow.pico.go:000032:1
+//line testflow.pico.go:000033:1
 
 // Job is the store of testflow.pico.
 type Job struct {
@@ -45,7 +46,7 @@ func NewJob() *Job {
 	}
 }
 
-//line testflow.pico.go:000049:1
+//line testflow.pico.go:000050:1
 
 // copyInto copies s into dst deeply, so that a change made in place to one
 // never shows in the other: for the snapshot reportWrites compares with, and

@@ -23,10 +23,11 @@ type _ struct {
 	_/*line approval.pico:9:14*/ string
 	_/*line approval.pico:13:18*/ int
 	_/*line approval.pico:17:12*/ string
+	_/*line approval.pico:18:12*/ bool
 	_/*line approval.pico:24:12*/ string
 }
 
-//line approval.pico.go:000030:1
+//line approval.pico.go:000031:1
 
 // Doc is the store: the drafts written and the one under review.
 type Doc struct {

@@ -27,9 +27,10 @@ type _ struct {
 	_/*line testflow.pico:21:13*/ string
 	_/*line testflow.pico:27:19*/ string
 	_/*line testflow.pico:38:12*/ string
+	_/*line testflow.pico:39:12*/ bool
 }
 
-//line testflow.pico.go:000033:1
+//line testflow.pico.go:000034:1
 
 // State is the store: the input, the nodes that ran, the answer.
 type State struct {
