@@ -10,9 +10,9 @@ import (
 
 // A parallel group runs its members, each a node or a subflow, at the same
 // time, each on its own deep copy of the store, with a Run of its own (a
-// member run) whose steps are the group's run's: they are numbered and
-// limited by it, one lock keeping the count and calling the hooks one at a
-// time. A member run saves no checkpoints (the group saves one when it
+// member run) whose steps are the run's: they are numbered and limited by
+// the root run under one lock, and their hooks are called one at a time.
+// A member run saves no checkpoints (the group saves one when it
 // completes: a resumed run begins the group again) and fires no
 // StoreWrite (the group reports the merged changes once).
 
