@@ -118,6 +118,11 @@ func isPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// IsPermanent reports whether err, or an error it wraps, was marked with
+// [Permanent]: for an adapter that runs Exec under another retry engine
+// (the Temporal module maps it to a non-retryable error).
+func IsPermanent(err error) bool { return isPermanent(err) }
+
 // MissingNode returns the error of a flow whose node field is nil; it wraps
 // [ErrNilNode].
 func MissingNode(flow, node string) error {

@@ -236,6 +236,9 @@ func TestPermanent(t *testing.T) {
 	if got, want := err.Error(), "call: quota"; got != want {
 		t.Errorf("error text %q, want %q", got, want)
 	}
+	if !IsPermanent(err) || IsPermanent(base) || IsPermanent(nil) {
+		t.Error("IsPermanent does not tell a Permanent error, wrapped, from others")
+	}
 }
 
 type testErr struct{ s string }
