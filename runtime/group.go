@@ -99,6 +99,12 @@ func (fl *Flow[F, S]) group(ctx context.Context, r *Run, f F, s *S, g *Member[F,
 		}()
 	}
 	wg.Wait()
+	if r != fk.root {
+		// r is itself a member's run: its steps so far are the root's.
+		fk.count.Lock()
+		r.step = fk.root.step
+		fk.count.Unlock()
+	}
 	for i, ok := range st.returned {
 		if !ok {
 			c := &st.runs[i]

@@ -418,3 +418,33 @@ func TestGroupHookPanicAndInterceptor(t *testing.T) {
 		t.Errorf("intercepted %q, want %q", seen, want)
 	}
 }
+
+// A merge conflict in a group inside a member's subflow names the step
+// the run had reached, as the root run counts it.
+func TestNestedGroupConflictStep(t *testing.T) {
+	set := func(intent string) func(context.Context, *testStore) error {
+		return func(_ context.Context, s *testStore) error { s.Intent = intent; return nil }
+	}
+	inner := groupFlow(worker("A", set("x")), worker("B", set("y"))) // First, then [A, B] conflicts
+	outer := testFlow("O",
+		member("Start", []string{"go"}, func(ctx context.Context, r *Run, s *testStore) (int, int, error) {
+			if err := r.Begin(ctx, "O", "Start"); err != nil {
+				return 0, 0, err
+			}
+			return 3, 1, nil
+		}),
+		Member[*tf, testStore]{Name: "Sub", Subflow: true, Check: func(*tf) error { return nil },
+			Step: func(f *tf, ctx context.Context, r *Run, s *testStore) (int, int, error) {
+				o, err := inner.Nested(ctx, r, f, s, "Sub")
+				return -1, o, err
+			}},
+		appender("X"),
+		Member[*tf, testStore]{Name: "Sub+X", Group: []int{1, 2}, Next: -1},
+	)
+	outer.Merge = mergeTestStore
+	err := outer.Run(context.Background(), &tf{}, &testStore{}, nil)
+	var ne *NodeError
+	if !errors.As(err, &ne) || ne.Phase != PhaseMerge || ne.Node != "A+B" || ne.Step < 4 {
+		t.Errorf("got %v, want A+B's merge conflict at step 4 or 5 (Start, First, A, B, maybe X)", err)
+	}
+}
