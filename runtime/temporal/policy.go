@@ -10,11 +10,13 @@
 // Its name is Temporal's SDK package's too; import it under another name
 // beside that one (pftemporal, say).
 //
-// This first part maps what a node's settings say about its Exec onto a
-// Temporal activity: the policy (attempts, wait, backoff, timeout) onto
-// the activity's retry policy and start-to-close timeout, and the errors
-// that steer retries in the runtime (runtime.Permanent, an error with a
-// RetryAfter method) onto Temporal's application errors.
+// So far it maps what a node's settings say about its Exec onto Temporal
+// activities: the policy (attempts, wait, backoff, timeout) onto an
+// activity's retry policy and start-to-close timeout, the errors that
+// steer retries in the runtime (runtime.Permanent, an error with a
+// RetryAfter method) onto Temporal's application errors, and a batch
+// node's elements onto one activity each, at most `parallel` at once
+// ([ExecBatch]).
 package temporal
 
 import (
