@@ -31,7 +31,7 @@ func (g *gen) flow(fl *dsl.Flow) {
 		edges = append(edges, "\t"+edgeText(e))
 	}
 	for _, grp := range fl.Groups {
-		edges = append(edges, fmt.Sprintf("\t%s -> %s (in parallel)", grp.Name(), exitName(grp.Exit)))
+		edges = append(edges, fmt.Sprintf("\t%s -> %s (in parallel)", grp.Name(), grp.ExitName()))
 	}
 	g.decl(paragraphs(doc, edges), jen.Type().Id(fl.Name).Struct(fields...))
 	g.constructor(fl)
@@ -96,14 +96,6 @@ func edgeText(e *dsl.Edge) string {
 		s += " (" + strings.Join(covered, ", ") + ")"
 	}
 	return s
-}
-
-// exitName names where a group goes.
-func exitName(m *dsl.Member) string {
-	if m == nil {
-		return "end"
-	}
-	return m.Name()
 }
 
 // runName is the name by which the runtime knows a member: a group's is

@@ -175,7 +175,7 @@ func (c *checker) group(fl *Flow, g *astGroup) *Member {
 	}
 	if first, dup := c.groups[fl][name]; dup {
 		if first.Exit != exit {
-			c.errorf(c.targetPos(g.Exit), "group %s already goes to %s at %s: a group has a single exit", name, exitName(first.Exit), c.exitPos[first])
+			c.errorf(c.targetPos(g.Exit), "group %s already goes to %s at %s: a group has a single exit", name, first.ExitName(), c.exitPos[first])
 			return nil
 		}
 		return first
@@ -186,14 +186,6 @@ func (c *checker) group(fl *Flow, g *astGroup) *Member {
 	c.groupPos[gm] = positions
 	fl.Groups = append(fl.Groups, gm)
 	return gm
-}
-
-// exitName names where a group goes.
-func exitName(m *Member) string {
-	if m == nil {
-		return "end"
-	}
-	return m.Name()
 }
 
 // groupMembers checks what only the members' actions tell: a group's

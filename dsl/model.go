@@ -262,6 +262,14 @@ func (m *Member) Name() string {
 	return m.Node.Name
 }
 
+// ExitName names where a group goes: its exit's name, or end.
+func (m *Member) ExitName() string {
+	if m.Exit == nil {
+		return "end"
+	}
+	return m.Exit.Name()
+}
+
 // Actions are the member's outcomes: a node's actions or a subflow's outcomes.
 // A group has none.
 func (m *Member) Actions() []*Action {

@@ -239,24 +239,7 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		if watch {
 			fl.Copy(s, &old)
 		}
-		step := m.Step
-		if step == nil {
-			step = func(f F, ctx context.Context, r *Run, s *S) (int, int, error) {
-				next, err := fl.group(ctx, r, f, s, m)
-				return next, 0, err
-			}
-		}
-		var next, a int
-		var err error
-		// A group's members are intercepted one by one.
-		if len(r.interceptors) > 0 && !m.Subflow && m.Step != nil {
-			next, a, err = r.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return step(f, ctx, r, s) })
-		} else {
-			next, a, err = step(f, ctx, r, s)
-		}
-		if r.emits && err == nil {
-			err = r.emitFailed()
-		}
+		next, a, err := fl.observedStep(ctx, r, f, s, m)
 		if watch {
 			// Reported even when the step failed: its writes happened.
 			fl.Report(s, r, &old)
@@ -289,6 +272,24 @@ func (fl *Flow[F, S]) driveObserved(ctx context.Context, r *Run, f F, s *S, at *
 		}
 		*at = next
 	}
+}
+
+// observedStep runs member m of an observed run: a group, or a step
+// inside the run's interceptors, then fails it when an Emit hook panicked.
+func (fl *Flow[F, S]) observedStep(ctx context.Context, r *Run, f F, s *S, m *Member[F, S]) (next, action int, err error) {
+	switch {
+	case m.Step == nil:
+		// A group's members are intercepted one by one.
+		next, err = fl.group(ctx, r, f, s, m)
+	case len(r.interceptors) > 0 && !m.Subflow:
+		next, action, err = r.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return m.Step(f, ctx, r, s) })
+	default:
+		next, action, err = m.Step(f, ctx, r, s)
+	}
+	if r.emits && err == nil {
+		err = r.emitFailed()
+	}
+	return next, action, err
 }
 
 // action is the name of the member's action a ("" for none).

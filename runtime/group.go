@@ -141,15 +141,7 @@ func (fl *Flow[F, S]) member(ctx context.Context, c *Run, f F, s *S, i int) (err
 	if !m.Subflow {
 		c.cur, c.node = fl.Name, m.Name
 	}
-	var a int
-	if len(c.interceptors) > 0 && !m.Subflow {
-		_, a, err = c.intercept(ctx, fl.Name, m.Name, func(ctx context.Context) (int, int, error) { return m.Step(f, ctx, c, s) })
-	} else {
-		_, a, err = m.Step(f, ctx, c, s)
-	}
-	if c.emits && err == nil {
-		err = c.emitFailed()
-	}
+	_, a, err := fl.observedStep(ctx, c, f, s, m)
 	if err != nil {
 		return c.failed(err)
 	}

@@ -193,9 +193,8 @@ func (s *server) runPage(run *runlog.Run) (*runPage, error) {
 	var prev map[string]json.RawMessage
 	for i, sa := range stores {
 		row := storeRow{StoreAt: sa, First: i == 0}
-		keys := objectKeys(sa.Store)
-		var fields map[string]json.RawMessage
-		if keys == nil || json.Unmarshal(sa.Store, &fields) != nil {
+		keys, fields := sa.Fields()
+		if keys == nil {
 			row.Raw = cut(string(sa.Store), maxFull)
 			p.Stores = append(p.Stores, row)
 			prev = nil
@@ -278,30 +277,4 @@ func indentJSON(s string) string {
 		return s
 	}
 	return b.String()
-}
-
-// objectKeys are the keys of the JSON object b in order, nil when b is
-// no object.
-func objectKeys(b []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
-	}
-	keys := []string{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		k, ok := t.(string)
-		if !ok {
-			return nil
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
-		}
-		keys = append(keys, k)
-	}
-	return keys
 }

@@ -62,6 +62,12 @@ type StoreAt struct {
 	Store      json.RawMessage
 }
 
+// Fields are the store's fields in the order its JSON has them, and their
+// values as JSON; both nil when the store is no JSON object.
+func (s StoreAt) Fields() (keys []string, values map[string]json.RawMessage) {
+	return storeFields(s.Store)
+}
+
 // Filter selects runs for [Log.Runs]; an empty field selects all.
 type Filter struct {
 	Flow, Status string

@@ -28,6 +28,7 @@
 package runlog
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -36,7 +37,6 @@ import (
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +60,7 @@ type run struct {
 	events  []event          // not written yet
 	started time.Time
 	store   map[string]json.RawMessage // the last checkpoint's store, for the next one's changes
-	loaded  bool                       // store was read back from the log (a resumed run)
+	loaded  bool                       // the log was asked for the run's last store (a resumed run has one)
 	err     error                      // a write that failed in a hook, for the next Save
 }
 
@@ -437,8 +437,7 @@ func (l *Log) lastStore(id string) (map[string]json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(cp.Store, &fields) // a store that is no object has no fields to compare
+	_, fields := storeFields(cp.Store) // a store that is no object has no fields to compare
 	return fields, nil
 }
 
@@ -467,18 +466,14 @@ type change struct{ field, old, new string }
 
 // diff compares a checkpoint's store with the previous one's, field by
 // field in the new store's key order, and returns the changes and the new
-// store's fields. A store that is no JSON object is compared whole, as
-// field "".
+// store's fields (nil for a store that is no JSON object).
 func diff(prev map[string]json.RawMessage, store json.RawMessage) ([]change, map[string]json.RawMessage) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(store, &fields); err != nil {
-		return nil, nil
+	keys, fields := storeFields(store)
+	if prev == nil {
+		return nil, fields // the first checkpoint: what the store began as is not known
 	}
 	var out []change
-	for _, k := range storeKeys(store) {
-		if prev == nil {
-			break // the first checkpoint: what the store began as is not known
-		}
+	for _, k := range keys {
 		if old, ok := prev[k]; !ok || string(old) != string(fields[k]) {
 			out = append(out, change{k, string(old), string(fields[k])})
 		}
@@ -486,23 +481,30 @@ func diff(prev map[string]json.RawMessage, store json.RawMessage) ([]change, map
 	return out, fields
 }
 
-// storeKeys are the keys of the JSON object b, in order.
-func storeKeys(b []byte) []string {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+// storeFields are the keys of the JSON object b, in order, and their
+// values; both nil when b is no object.
+func storeFields(b []byte) ([]string, map[string]json.RawMessage) {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
+		return nil, nil
 	}
-	var keys []string
+	keys := []string{}
+	fields := map[string]json.RawMessage{}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return keys
+			return nil, nil
 		}
-		keys = append(keys, t.(string))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return keys
+		k, ok := t.(string)
+		if !ok {
+			return nil, nil
 		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil
+		}
+		keys = append(keys, k)
+		fields[k] = v
 	}
-	return keys
+	return keys, fields
 }
