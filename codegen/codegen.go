@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	pathpkg "path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -214,7 +215,11 @@ func (g *gen) fail(format string, args ...any) {
 // paths.
 func (g *gen) imports(f *jen.File) {
 	for name, path := range dsl.GeneratedImports {
-		f.ImportName(path, name)
+		if name == pathpkg.Base(path) {
+			f.ImportName(path, name)
+		} else {
+			f.ImportAlias(path, name) // pftemporal: beside Temporal's own package temporal
+		}
 	}
 	for _, imp := range g.m.Imports {
 		if own, ok := dsl.GeneratedImports[imp.GoName]; ok && own == imp.Path {

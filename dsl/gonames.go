@@ -38,6 +38,8 @@ var GeneratedImports = map[string]string{
 	"strconv": "strconv",
 	"strings": "strings",
 	"time":    "time",
+	// for X.temporal.go (picoflow generate -temporal)
+	"pftemporal": "github.com/digital-duck/picoflow-go/runtime/temporal",
 }
 
 // GeneratedMethods are the methods that generated code declares on the
@@ -88,6 +90,18 @@ func (m *Model) Declared() []GoDecl {
 			{fl.Constructor, "the constructor of flow " + fl.Name, fl.Pos, true},
 			{fl.Table, "the member table of flow " + fl.Name, fl.Pos, true},
 		}
+		// X.temporal.go's, reserved whether or not it is generated, so
+		// that a check-clean file can always run on Temporal.
+		t := fl.Temporal
+		ds = append(ds,
+			GoDecl{t.Register, "the Temporal registration of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.RegisterWorkflow, "the Temporal workflow registration of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.Activities, "the Temporal activities of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.Table, "the Temporal table of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.Start, "the Temporal start of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.Get, "the Temporal run lookup of flow " + fl.Name, fl.Pos, true},
+			GoDecl{t.Run, "the Temporal run type of flow " + fl.Name, fl.Pos, false},
+		)
 		if fl.ActionType != "" {
 			ds = append(ds, GoDecl{fl.ActionType, "the outcome type of flow " + fl.Name, fl.Pos, false})
 			for _, a := range fl.Outcomes {
@@ -142,6 +156,15 @@ func (c *checker) goNames() {
 	for _, fl := range m.Flows {
 		fl.Constructor = "New" + fl.Name
 		fl.Table = "flow" + fl.Name
+		fl.Temporal = TemporalNames{
+			Register:         "Register" + fl.Name,
+			RegisterWorkflow: "Register" + fl.Name + "Workflow",
+			Activities:       "register" + fl.Name + "Activities",
+			Table:            "temporal" + fl.Name,
+			Start:            "Start" + fl.Name,
+			Get:              "Get" + fl.Name + "Run",
+			Run:              fl.Name + "Run",
+		}
 		if fl.Subflow {
 			fl.ActionType = fl.Name + "Action"
 		}

@@ -218,6 +218,20 @@ type Flow struct {
 	// subflows, in order of first appearance: each gets a Resume<Node>
 	// method on the flow.
 	Awaits []*Node
+	// Temporal are the names X.temporal.go declares for the flow.
+	Temporal TemporalNames
+}
+
+// TemporalNames are the package-level names that `picoflow generate
+// -temporal` declares for a flow (here for flow Support).
+type TemporalNames struct {
+	Register         string // RegisterSupport: the workflow and activities, with a worker
+	RegisterWorkflow string // RegisterSupportWorkflow: the workflow alone, for a replayer
+	Activities       string // registerSupportActivities
+	Table            string // temporalSupport: the table the workflow drives
+	Start            string // StartSupport: start a run from a client
+	Get              string // GetSupportRun: a run started before
+	Run              string // SupportRun: a run, with Resume<Node> per await node
 }
 
 // Member is a node, a subflow or a parallel group as used inside one flow,

@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//	picoflow generate [-check] [PATH...]              check .pico files and write X.pico.go beside each X.pico
+//	picoflow generate [-check] [-temporal] [PATH...]  check .pico files and write X.pico.go beside each X.pico
+//	                                                  (and X.temporal.go, for Temporal)
 //	picoflow check    [-types] [PATH...]              check .pico files, the Go types they name and their
 //	                                                  generated files; write nothing
 //	picoflow graph    [-format mermaid|dot] [-flow NAME] FILE

@@ -32,7 +32,7 @@ Usage:
 
 Commands:
 
-	generate [-check] [PATH...]
+	generate [-check] [-temporal] [PATH...]
 	                     check .pico files and write X.pico.go beside each X.pico
 	check    [-types] [PATH...]
 	                     parse and check .pico files and the Go types they name; write nothing
@@ -66,7 +66,7 @@ type command struct {
 var commands = []*command{
 	{
 		name: "generate",
-		help: `usage: picoflow generate [-check] [PATH...]
+		help: `usage: picoflow generate [-check] [-temporal] [PATH...]
 
 Generate checks each .pico file and writes its Go code to X.pico.go beside
 X.pico. A PATH is a .pico file or a directory, which means its .pico files
@@ -87,8 +87,13 @@ the package of the Go files beside the .pico is an error.
 Each generated file records the SHA-256 of its .pico and the version of
 its generator, so that check and generate -check can say why one is stale.
 
-  -check   write nothing; report each X.pico.go that is missing or would
-           change, at the first line of its .pico, and exit 1 if any
+  -check     write nothing; report each generated file that is missing or
+             would change, at the first line of its .pico, and exit 1 if any
+  -temporal  also write X.temporal.go, which runs the file's flows as Temporal
+             workflows (it needs the module
+             github.com/digital-duck/picoflow-go/runtime/temporal). Once it
+             exists, generate keeps it in step without the flag; delete it
+             to stop.
 `,
 		run: runGenerate,
 	},
@@ -245,7 +250,7 @@ func runCheck(c *command, e *env, args []string) int {
 	}
 	more := func(units []*unit) (dsl.Diagnostics, []error) {
 		diags, errs := checkTypes(units, *force)
-		outputs, genErrs := generated(units)
+		outputs, genErrs := generated(units, false)
 		staleDiags, staleErrs := stale(units, outputs)
 		return append(diags, staleDiags...), append(append(errs, genErrs...), staleErrs...)
 	}
@@ -258,6 +263,7 @@ func runCheck(c *command, e *env, args []string) int {
 func runGenerate(c *command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	check := fs.Bool("check", false, "write nothing; exit 1 if any generated file would change")
+	temporal := fs.Bool("temporal", false, "also write X.temporal.go, which runs the flows on Temporal")
 	paths, status, ok := c.parseFlags(fs, e, args)
 	if !ok {
 		return status
@@ -265,7 +271,7 @@ func runGenerate(c *command, e *env, args []string) int {
 	var outputs map[string][]byte
 	more := func(units []*unit) (dsl.Diagnostics, []error) {
 		var errs []error
-		outputs, errs = generated(units)
+		outputs, errs = generated(units, *temporal)
 		if !*check {
 			return nil, errs
 		}

@@ -12,8 +12,10 @@ import (
 	"github.com/digital-duck/picoflow-go/dsl"
 )
 
-// generated holds the Go code generated for each unit, by output path.
-func generated(units []*unit) (map[string][]byte, []error) {
+// generated holds the Go code generated for each unit, by output path:
+// X.pico.go, and X.temporal.go with temporal or when it exists already
+// (a package that runs its flows on Temporal keeps it in step).
+func generated(units []*unit, temporal bool) (map[string][]byte, []error) {
 	outputs := map[string][]byte{}
 	var errs []error
 	for _, u := range units {
@@ -23,11 +25,20 @@ func generated(units []*unit) (map[string][]byte, []error) {
 			continue
 		}
 		outputs[outputName(u.path)] = src
+		name := codegen.TemporalFile(u.path)
+		if _, err := os.Stat(name); !temporal && err != nil {
+			continue
+		}
+		if src, err = codegen.GenerateTemporal(u.model, codegen.Options{Package: u.pkg}); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", u.path, err))
+			continue
+		}
+		outputs[name] = src
 	}
 	return outputs, errs
 }
 
-// stale compares the generated file of each unit with want, the code its
+// stale compares the generated files of each unit with want, the code its
 // .pico generates now, and reports one that is missing or differs at the
 // .pico's first line, saying why as far as the file's source record tells:
 // the .pico changed, another picoflow made it, or it was edited.
@@ -35,31 +46,32 @@ func stale(units []*unit, outputs map[string][]byte) (dsl.Diagnostics, []error) 
 	var diags dsl.Diagnostics
 	var errs []error
 	for _, u := range units {
-		out := outputName(u.path)
-		want, ok := outputs[out]
-		if !ok {
-			continue // Generate failed: reported already
+		for _, out := range []string{outputName(u.path), codegen.TemporalFile(u.path)} {
+			want, ok := outputs[out]
+			if !ok {
+				continue // not wanted, or Generate failed: reported already
+			}
+			have, err := os.ReadFile(out)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, pathError(out, err))
+				continue
+			}
+			if err == nil && bytes.Equal(have, want) {
+				continue
+			}
+			base := filepath.Base(out)
+			var why string
+			switch {
+			case err != nil:
+				why = base + " is missing"
+			default:
+				why = base + " " + staleReason(have, u.model)
+			}
+			diags = append(diags, &dsl.Diagnostic{
+				Pos: dsl.Pos{Filename: u.path, Line: 1, Column: 1},
+				Msg: why + ": run go generate",
+			})
 		}
-		have, err := os.ReadFile(out)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, pathError(out, err))
-			continue
-		}
-		if err == nil && bytes.Equal(have, want) {
-			continue
-		}
-		base := filepath.Base(out)
-		var why string
-		switch {
-		case err != nil:
-			why = base + " is missing"
-		default:
-			why = base + " " + staleReason(have, u.model)
-		}
-		diags = append(diags, &dsl.Diagnostic{
-			Pos: dsl.Pos{Filename: u.path, Line: 1, Column: 1},
-			Msg: why + ": run go generate",
-		})
 	}
 	return diags, errs
 }

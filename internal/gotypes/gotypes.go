@@ -266,6 +266,13 @@ func sources(dir string, files []*File) (srcs map[string][]byte, fresh map[strin
 			if match, err := build.Default.MatchFile(dir, name); err != nil || !match {
 				continue
 			}
+			if strings.HasSuffix(name, ".temporal.go") {
+				// The Temporal file of a .pico declares only names the checker
+				// reserves, and needs the Temporal adapter's module.
+				if _, err := os.Stat(strings.TrimSuffix(path, ".temporal.go") + ".pico"); err == nil {
+					continue
+				}
+			}
 			if strings.HasSuffix(name, ".pico.go") {
 				if _, err := os.Stat(strings.TrimSuffix(path, ".go")); err == nil {
 					continue // generated afresh above

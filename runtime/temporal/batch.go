@@ -1,27 +1,21 @@
 package temporal
 
-import (
-	"github.com/digital-duck/picoflow-go/runtime"
-	"go.temporal.io/sdk/workflow"
-)
+import "go.temporal.io/sdk/workflow"
 
-// ExecBatch runs the Exec of a batch node in a workflow: the activity once
-// per element of items, at most p.Parallel at once (0 or 1: one after
-// another, as the runtime runs a batch), each as [ActivityOptions] says
-// for p, and returns the results in the order of items. The first element
-// that fails, after its attempts, cancels the others and its error is
-// returned, as the runtime's ExecBatch does. activity is what
-// workflow.ExecuteActivity takes: the function or its registered name.
-func ExecBatch[T, E any](ctx workflow.Context, p runtime.Policy, activity any, items []T) ([]E, error) {
-	ctx = workflow.WithActivityOptions(ctx, ActivityOptions(p))
+// execBatch runs the Exec of a batch node's n elements in a workflow: run
+// once per element, at most parallel at once (0 or 1: one after another,
+// as the runtime runs a batch), and returns the results in element order.
+// The first element that fails, after its attempts, cancels the others
+// and its error is returned, as the runtime's ExecBatch does.
+func execBatch[E any](ctx workflow.Context, parallel, n int, run func(ctx workflow.Context, i int) (E, error)) ([]E, error) {
 	ctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	sem := workflow.NewSemaphore(ctx, int64(max(p.Parallel, 1)))
+	sem := workflow.NewSemaphore(ctx, int64(max(parallel, 1)))
 	wg := workflow.NewWaitGroup(ctx)
-	results := make([]E, len(items))
+	results := make([]E, n)
 	// Workflow coroutines take turns, one at a time: first needs no lock.
 	var first error
-	for i, item := range items {
+	for i := range n {
 		if err := sem.Acquire(ctx, 1); err != nil {
 			break // canceled: an element failed, or the workflow was
 		}
@@ -33,8 +27,8 @@ func ExecBatch[T, E any](ctx workflow.Context, p runtime.Policy, activity any, i
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
 			defer sem.Release(1)
-			var e E
-			if err := workflow.ExecuteActivity(ctx, activity, item).Get(ctx, &e); err != nil {
+			e, err := run(ctx, i)
+			if err != nil {
 				if first == nil {
 					first = err
 					cancel()
