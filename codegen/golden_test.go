@@ -20,8 +20,9 @@ import (
 
 // goldenDir holds one case per txtar archive: the first file ending in .pico
 // is the input (its name is the file name the checker reports), NAME.pico.go
-// is the expected output, and any other .go file is part of the package the
-// output is compiled in (a local type that the .pico refers to).
+// is the expected output, NAME.temporal.go that of generate -temporal, and
+// any other .go file is part of the package the output is compiled in (a
+// local type that the .pico refers to).
 // go test ./codegen -update rewrites the expected outputs.
 const goldenDir = "../testdata/golden"
 
@@ -63,6 +64,14 @@ func TestGolden(t *testing.T) {
 			t.Fatalf("a second Generate of the same model differs (err %v)", err)
 		}
 		c.Check(t, src.Name+".go", got)
+
+		// X.temporal.go; built and vetted by the tests of runtime/temporal,
+		// whose module has Temporal's SDK.
+		tgot, err := GenerateTemporal(m, Options{Package: pkg(c)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Check(t, TemporalFile(src.Name), tgot)
 	})
 }
 
@@ -83,7 +92,7 @@ func TestGoldenCompiles(t *testing.T) {
 		pkgDir := filepath.Join(dir, c.Name)
 		testmod.Write(t, filepath.Join(pkgDir, wantName), want.Data)
 		for _, f := range c.Archive.Files {
-			if strings.HasSuffix(f.Name, ".go") && f.Name != wantName {
+			if strings.HasSuffix(f.Name, ".go") && f.Name != wantName && !strings.HasSuffix(f.Name, ".temporal.go") {
 				testmod.Write(t, filepath.Join(pkgDir, f.Name), f.Data)
 			}
 		}

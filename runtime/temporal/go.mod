@@ -2,7 +2,10 @@ module github.com/digital-duck/picoflow-go/runtime/temporal
 
 go 1.24.0
 
-require github.com/digital-duck/picoflow-go v0.0.0-00010101000000-000000000000
+require (
+	github.com/digital-duck/picoflow-go v0.0.0-00010101000000-000000000000
+	golang.org/x/tools v0.42.0
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
@@ -19,10 +22,10 @@ require (
 	github.com/stretchr/testify v1.10.0 // indirect
 	go.temporal.io/api v1.62.12 // indirect
 	go.temporal.io/sdk v1.44.0
-	golang.org/x/net v0.49.0 // indirect
+	golang.org/x/net v0.50.0 // indirect
 	golang.org/x/sync v0.19.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
-	golang.org/x/text v0.33.0 // indirect
+	golang.org/x/text v0.34.0 // indirect
 	golang.org/x/time v0.3.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260120221211-b8f7ae30c516 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260120221211-b8f7ae30c516 // indirect
