@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -29,11 +30,37 @@ type PostInput struct {
 }
 
 // PostOutput is the result of a node's Post activity: the store after
-// Post and the value of the action Post returned (0 for a terminal node).
-type PostOutput[S any] struct {
-	Store  S   `json:"store"`
-	Action int `json:"action"`
+// Post, as JSON, and the value of the action Post returned (0 for a
+// terminal node).
+type PostOutput struct {
+	Store  json.RawMessage `json:"store"`
+	Action int             `json:"action"`
 }
+
+// MaxJSON is the most bytes a store, or a value of Prep or Exec, may take
+// as JSON on Temporal: each travels in an activity's result, and Temporal
+// refuses a payload over 2 MiB by default (the server's
+// limit.blobSize.error). The rest is left for the result's other fields
+// and metadata. A phase whose result is larger fails with an error that
+// says so, rather than the workflow task failing on the server.
+const MaxJSON = 2<<20 - 1<<10
+
+// encode is v as JSON, within MaxJSON; what names v in the error.
+func encode(v any, what string) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxJSON {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"%s is %d bytes as JSON, more than the %d that Temporal's payload limit leaves for it: keep large data outside the store (in a blob store, say) and a key to it inside",
+			what, len(b), MaxJSON), errTooLarge, nil)
+	}
+	return b, nil
+}
+
+// errTooLarge is the type of encode's error.
+const errTooLarge = "picoflow.TooLarge"
 
 // FallbackInput is the input of a node's Fallback activity: Prep's value
 // (for a batch node: the element) and the message of the last attempt's
@@ -58,14 +85,18 @@ func PrepError(err error) error {
 }
 
 // Prep is the activity of a node's Prep, which gets the store as JSON.
-func Prep[S, P any](prep func(context.Context, *S) (P, error)) func(context.Context, json.RawMessage) (Value[P], error) {
-	return func(ctx context.Context, store json.RawMessage) (Value[P], error) {
+func Prep[S, P any](prep func(context.Context, *S) (P, error)) func(context.Context, json.RawMessage) (Value[json.RawMessage], error) {
+	return func(ctx context.Context, store json.RawMessage) (Value[json.RawMessage], error) {
 		var s S
 		if err := json.Unmarshal(store, &s); err != nil {
-			return Value[P]{}, err
+			return Value[json.RawMessage]{}, err
 		}
 		p, err := prep(ctx, &s)
-		return Value[P]{p}, err
+		if err != nil {
+			return Value[json.RawMessage]{}, err
+		}
+		b, err := encode(p, "Prep's value")
+		return Value[json.RawMessage]{b}, err
 	}
 }
 
@@ -73,23 +104,26 @@ func Prep[S, P any](prep func(context.Context, *S) (P, error)) func(context.Cont
 // values of the phases before it (struct{} for a phase the node does not
 // have) and returns the value of its action. A node without Exec or await
 // runs its Prep in post, and marks its error with [PrepError].
-func Post[S, P, E any](post func(ctx context.Context, s *S, prep P, exec E) (int, error)) func(context.Context, PostInput) (PostOutput[S], error) {
-	return func(ctx context.Context, in PostInput) (PostOutput[S], error) {
-		var out PostOutput[S]
+func Post[S, P, E any](post func(ctx context.Context, s *S, prep P, exec E) (int, error)) func(context.Context, PostInput) (PostOutput, error) {
+	return func(ctx context.Context, in PostInput) (PostOutput, error) {
+		var s S
 		var p P
 		var e E
-		if err := decode(in.Store, &out.Store); err != nil {
-			return out, err
+		if err := decode(in.Store, &s); err != nil {
+			return PostOutput{}, err
 		}
 		if err := decode(in.Prep, &p); err != nil {
-			return out, err
+			return PostOutput{}, err
 		}
 		if err := decode(in.Exec, &e); err != nil {
-			return out, err
+			return PostOutput{}, err
 		}
-		a, err := post(ctx, &out.Store, p, e)
-		out.Action = a
-		return out, err
+		a, err := post(ctx, &s, p, e)
+		if err != nil {
+			return PostOutput{}, err
+		}
+		store, err := encode(&s, "the store")
+		return PostOutput{Store: store, Action: a}, err
 	}
 }
 
@@ -103,36 +137,44 @@ func decode(data json.RawMessage, v any) error {
 
 // Exec is the activity of a node's Exec (for a batch node: per element):
 // exec, its error as [ExecError] maps it.
-func Exec[P, E any](exec func(context.Context, P) (E, error)) func(context.Context, P) (Value[E], error) {
-	return func(ctx context.Context, p P) (Value[E], error) {
+func Exec[P, E any](exec func(context.Context, P) (E, error)) func(context.Context, P) (Value[json.RawMessage], error) {
+	return func(ctx context.Context, p P) (Value[json.RawMessage], error) {
 		e, err := exec(ctx, p)
-		return Value[E]{e}, ExecError(err)
+		return execValue(e, ExecError(err))
 	}
 }
 
 // ExecNoPrep is [Exec] for a node without prep.
-func ExecNoPrep[E any](exec func(context.Context) (E, error)) func(context.Context) (Value[E], error) {
-	return func(ctx context.Context) (Value[E], error) {
+func ExecNoPrep[E any](exec func(context.Context) (E, error)) func(context.Context) (Value[json.RawMessage], error) {
+	return func(ctx context.Context) (Value[json.RawMessage], error) {
 		e, err := exec(ctx)
-		return Value[E]{e}, ExecError(err)
+		return execValue(e, ExecError(err))
 	}
 }
 
 // Fallback is the activity of a node's ExecFallback, run once when every
 // attempt of Exec has failed.
-func Fallback[P, E any](fallback func(context.Context, P, error) (E, error)) func(context.Context, FallbackInput[P]) (Value[E], error) {
-	return func(ctx context.Context, in FallbackInput[P]) (Value[E], error) {
-		e, err := fallback(ctx, in.Prep, in.LastError())
-		return Value[E]{e}, err
+func Fallback[P, E any](fallback func(context.Context, P, error) (E, error)) func(context.Context, FallbackInput[P]) (Value[json.RawMessage], error) {
+	return func(ctx context.Context, in FallbackInput[P]) (Value[json.RawMessage], error) {
+		return execValue(fallback(ctx, in.Prep, in.LastError()))
 	}
 }
 
 // FallbackNoPrep is [Fallback] for a node without prep.
-func FallbackNoPrep[E any](fallback func(context.Context, error) (E, error)) func(context.Context, FallbackInput[struct{}]) (Value[E], error) {
-	return func(ctx context.Context, in FallbackInput[struct{}]) (Value[E], error) {
-		e, err := fallback(ctx, in.LastError())
-		return Value[E]{e}, err
+func FallbackNoPrep[E any](fallback func(context.Context, error) (E, error)) func(context.Context, FallbackInput[struct{}]) (Value[json.RawMessage], error) {
+	return func(ctx context.Context, in FallbackInput[struct{}]) (Value[json.RawMessage], error) {
+		return execValue(fallback(ctx, in.LastError()))
 	}
+}
+
+// execValue is the result of an Exec or Fallback activity that returned e
+// and err.
+func execValue[E any](e E, err error) (Value[json.RawMessage], error) {
+	if err != nil {
+		return Value[json.RawMessage]{}, err
+	}
+	b, err := encode(e, "Exec's value")
+	return Value[json.RawMessage]{b}, err
 }
 
 // ActivityRegistry is where a flow's activities are registered: a

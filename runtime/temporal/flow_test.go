@@ -3,6 +3,7 @@ package temporal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -354,5 +355,19 @@ func TestAwaitRefused(t *testing.T) {
 	}
 	if s.Note != "no" || len(s.Log) != 0 {
 		t.Errorf("store %+v, want the first answer's", s)
+	}
+}
+
+// A value over Temporal's payload limit fails its phase with an error
+// that says what to do, before the server would refuse it.
+func TestTooLarge(t *testing.T) {
+	env := newEnv()
+	if err := flows.RegisterRetry(env, (&flows.Nodes{}).Retry()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t, env, "Retry", &flows.Job{Input: strings.Repeat("x", pftemporal.MaxJSON-1)})
+	want := fmt.Sprintf("flow Retry: node Flaky (step 1) prep: Prep's value is %d bytes as JSON, more than the %d that Temporal's payload limit leaves for it: keep large data outside the store (in a blob store, say) and a key to it inside", pftemporal.MaxJSON+1, pftemporal.MaxJSON)
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %.300v, want %q", err, want)
 	}
 }

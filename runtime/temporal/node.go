@@ -56,7 +56,10 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 		}
 		in.Exec = e
 	}
-	var out PostOutput[S]
+	out := struct {
+		Store  *S  `json:"store"`
+		Action int `json:"action"`
+	}{Store: new(S)}
 	if err := workflow.ExecuteLocalActivity(local, name+"Post", in).Get(ctx, &out); err != nil {
 		phase := runtime.PhasePost
 		var app *temporal.ApplicationError
@@ -65,7 +68,7 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 		}
 		return 0, fail(phase, err)
 	}
-	*s = out.Store
+	*s = *out.Store
 	return out.Action, nil
 }
 
