@@ -10,13 +10,17 @@
 // Its name is Temporal's SDK package's too; import it under another name
 // beside that one (pftemporal, say).
 //
-// So far it maps what a node's settings say about its Exec onto Temporal
-// activities: the policy (attempts, wait, backoff, timeout) onto an
-// activity's retry policy and start-to-close timeout, the errors that
-// steer retries in the runtime (runtime.Permanent, an error with a
-// RetryAfter method) onto Temporal's application errors, and a batch
-// node's elements onto one activity each, at most `parallel` at once
-// ([ExecBatch]).
+// `picoflow generate -temporal` writes X.temporal.go beside X.pico.go: per
+// flow its table ([Flow]), RegisterX to register the workflow and its
+// activities with a worker, and a typed client (StartX, GetXRun, and on
+// the run Get and Resume<Node>). The workflow's code is this package's:
+// it drives the table as the in-process runtime does, with Prep and Post
+// as local activities, Exec as an activity whose retry policy and timeout
+// come from the node's settings ([ActivityOptions]), batch elements as
+// activities at most `parallel` at once, subflows inline, parallel groups
+// as workflow coroutines merged by the generated merge, await nodes as
+// Updates, and Continue-As-New for long runs. The project's README maps
+// each part of a flow onto Temporal.
 package temporal
 
 import (
