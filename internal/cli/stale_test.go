@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/digital-duck/picoflow-go/codegen"
+	"github.com/digital-duck/picoflow-go/dsl"
 )
 
 // timeoutPico has a setting that generated code bakes in: editing it without
@@ -100,4 +101,53 @@ func TestGenerateCheckAll(t *testing.T) {
 	if code != 1 || !strings.HasPrefix(stderr, "c.pico:2:16: unknown node") {
 		t.Errorf("a .pico with errors: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// generate -temporal writes X.temporal.go beside X.pico.go; later runs keep
+// it in step without the flag, and check and generate -check report it
+// stale like the other.
+func TestGenerateTemporal(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFiles(t, dir, map[string]string{"a.pico": goodPico})
+	if code, _, stderr := run(t, "generate", "a.pico"); code != 0 {
+		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat("a.temporal.go"); err == nil {
+		t.Fatal("generate without -temporal wrote a.temporal.go")
+	}
+	if code, _, stderr := run(t, "generate", "-temporal", "a.pico"); code != 0 {
+		t.Fatalf("generate -temporal: exit %d, stderr %q", code, stderr)
+	}
+	m, diags := dsl.Check("a.pico", []byte(goodPico))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	wantSrc, err := codegen.GenerateTemporal(m, codegen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, "a.temporal.go"); got != string(wantSrc) {
+		t.Errorf("a.temporal.go:\n%s\nwant:\n%s", got, wantSrc)
+	}
+
+	// The .pico changes: check reports both files, generate renews both.
+	writeFiles(t, dir, map[string]string{"a.pico": goodPico + "flow G { start A }\n"})
+	for _, args := range [][]string{{"check", "a.pico"}, {"generate", "-check", "a.pico"}} {
+		code, _, stderr := run(t, args...)
+		want := "a.pico:1:1: a.pico.go is older than a.pico: run go generate\na.pico:1:1: a.temporal.go is older than a.pico: run go generate\n"
+		if code != 1 || stderr != want {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", args, code, stderr, want)
+		}
+	}
+	if code, _, stderr := run(t, "generate", "a.pico"); code != 0 {
+		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(readFile(t, "a.temporal.go"), "func RegisterG(") {
+		t.Error("generate did not renew a.temporal.go")
+	}
+	if code, _, stderr := run(t, "generate", "-check", "a.pico"); code != 0 {
+		t.Errorf("generate -check after generate: exit %d, stderr %q", code, stderr)
+	}
+	noTempFiles(t, dir)
 }

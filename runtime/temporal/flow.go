@@ -3,6 +3,7 @@ package temporal
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -203,6 +204,9 @@ func (fl *Flow[S]) drive(ctx workflow.Context, st *state, prefix string, s *S, a
 	i := 0
 	if len(at) > 0 {
 		i, at = at[0], at[1:]
+		if i < 0 || i >= len(fl.Members) {
+			return 0, temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %s has no row %d to continue at: the run was continued by another version of the flow", fl.Name, i), errNodeType, nil)
+		}
 	}
 	for {
 		m := &fl.Members[i]
