@@ -371,3 +371,26 @@ func TestTooLarge(t *testing.T) {
 		t.Fatalf("error %.300v, want %q", err, want)
 	}
 }
+
+// A node without prep falls back from its Exec's error; a batch node falls
+// back per element, the others' results kept, in order.
+func TestFallbackShapes(t *testing.T) {
+	n := &flows.Nodes{}
+	env := newEnv()
+	if err := flows.RegisterMixed(env, n.Mixed()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := run(t, env, "Mixed", &flows.Job{Items: []string{"a", "bad", "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a!", "saved bad from bad item", "c!"}
+	if s.Count != 6 || !reflect.DeepEqual(s.Results, want) {
+		t.Errorf("store %+v, want count 6 and results %q", s, want)
+	}
+	for phase, calls := range map[string]int{"Roll.Exec": 1, "Roll.Fallback": 1, "Salvage.Exec": 3, "Salvage.Fallback": 1} {
+		if got := n.Calls(phase); got != calls {
+			t.Errorf("%s ran %d times, want %d", phase, got, calls)
+		}
+	}
+}

@@ -117,6 +117,43 @@ func (f fan) Post(_ context.Context, s *Job, _ []string, exec []string) error {
 	return nil
 }
 
+type roll struct{ *Nodes }
+
+func (r roll) Exec(context.Context) (int, error) {
+	r.count("Roll.Exec")
+	return 0, errors.New("no dice")
+}
+func (r roll) ExecFallback(_ context.Context, err error) (int, error) {
+	r.count("Roll.Fallback")
+	if err.Error() != "no dice" {
+		return 0, fmt.Errorf("fallback got %q", err)
+	}
+	return 6, nil
+}
+func (r roll) Post(_ context.Context, s *Job, exec int) (RollAction, error) {
+	s.Count = exec
+	return RollNext, nil
+}
+
+type salvage struct{ *Nodes }
+
+func (v salvage) Prep(_ context.Context, s *Job) ([]string, error) { return s.Items, nil }
+func (v salvage) Exec(_ context.Context, item string) (string, error) {
+	v.count("Salvage.Exec")
+	if item == "bad" {
+		return "", runtime.Permanent(errors.New("bad item"))
+	}
+	return item + "!", nil
+}
+func (v salvage) ExecFallback(_ context.Context, item string, err error) (string, error) {
+	v.count("Salvage.Fallback")
+	return "saved " + item + " from " + err.Error(), nil
+}
+func (v salvage) Post(_ context.Context, s *Job, _ []string, exec []string) error {
+	s.Results = exec
+	return nil
+}
+
 type count struct{ *Nodes }
 
 func (c count) Post(_ context.Context, s *Job) (CountAction, error) {
@@ -190,6 +227,7 @@ func (f finish) Post(_ context.Context, s *Job, prep string) error {
 func (n *Nodes) Retry() *Retry       { return NewRetry(flaky{n}, finish{n}) }
 func (n *Nodes) Rescue() *Rescue     { return NewRescue(guarded{n}) }
 func (n *Nodes) Batch() *Batch       { return NewBatch(fan{n}) }
+func (n *Nodes) Mixed() *Mixed       { return NewMixed(roll{n}, salvage{n}) }
 func (n *Nodes) Loop() *Loop         { return NewLoop(count{n}) }
 func (n *Nodes) Nested() *Nested     { return NewNested(n.Loop(), finish{n}) }
 func (n *Nodes) Parallel() *Parallel { return NewParallel(count{n}, web{n}, docs{n}, finish{n}) }
