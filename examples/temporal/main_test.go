@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digital-duck/picoflow-go/runtime"
 	pftemporal "github.com/digital-duck/picoflow-go/runtime/temporal"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -274,8 +274,10 @@ func TestRetry(t *testing.T) {
 	f.Classify = &flaky{failures: 3}
 	env, _ = newEnv(t, f)
 	_, err = runIn(t, env, "How do I reset my password?")
-	if want := "flow Support: node Classify (step 1) exec: model overloaded"; !hasMessage(err, want) {
-		t.Errorf("after 3 failed attempts: error %v, want one with message %q", err, want)
+	err = pftemporal.RunError(err)
+	var ne *runtime.NodeError
+	if want := "flow Support: node Classify (step 1) exec: model overloaded"; !errors.As(err, &ne) || err.Error() != want || ne.Phase != runtime.PhaseExec {
+		t.Errorf("after 3 failed attempts: error %v, want a *runtime.NodeError %q", err, want)
 	}
 }
 
@@ -294,20 +296,13 @@ func TestMaxSteps(t *testing.T) {
 	f.Research.Fetch = endless{}
 	env, tr := newEnv(t, f)
 	_, err := runIn(t, env, "How do I export my data?")
-	if want := "flow Research: step 51 exceeds max_steps 50"; !hasMessage(err, want) {
-		t.Fatalf("error %v, want one with message %q", err, want)
+	err = pftemporal.RunError(err)
+	if want := "flow Research: step 51 exceeds max_steps 50"; err == nil || err.Error() != want || !errors.Is(err, runtime.ErrMaxSteps) {
+		t.Fatalf("error %v, want %q matching runtime.ErrMaxSteps", err, want)
 	}
 	if n := tr.counts["Support.Research.Fetch.Exec"]; n != 49 {
 		t.Errorf("%d Exec activities of Fetch, want 49: step 1 is Classify", n)
 	}
-}
-
-// hasMessage tells whether err is a workflow's failure with message msg.
-// (Run.Get makes it a *runtime.NodeError, or one matching
-// runtime.ErrMaxSteps; the test environment has no Run.)
-func hasMessage(err error, msg string) bool {
-	var app *temporal.ApplicationError
-	return errors.As(err, &app) && app.Message() == msg
 }
 
 // TestNoServer: without a server, ask and worker say how to start one,
@@ -323,7 +318,8 @@ func TestNoServer(t *testing.T) {
 		if msg := stderr.String(); !strings.HasPrefix(msg, "support: no Temporal server at 127.0.0.1:1 (start one with `temporal server start-dev`, or give its address with -addr): ") {
 			t.Errorf("%s: stderr %q", cmd, msg)
 		}
-		if d := time.Since(begin); d > dialTimeout+time.Second {
+		// Generous: this checks that it gives up, not how fast.
+		if d := time.Since(begin); d > 6*dialTimeout {
 			t.Errorf("%s: gave up after %v", cmd, d)
 		}
 	}

@@ -43,7 +43,7 @@ func Start[S any](ctx context.Context, c client.Client, opts client.StartWorkflo
 func (r *Run[S]) Get(ctx context.Context) (*S, error) {
 	var s S
 	if err := r.Client.GetWorkflow(ctx, r.ID, r.RunID).Get(ctx, &s); err != nil {
-		return nil, runError(err)
+		return nil, RunError(err)
 	}
 	return &s, nil
 }

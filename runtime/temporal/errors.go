@@ -14,6 +14,7 @@ const (
 	errNodeType   = "picoflow.NodeError"
 	errMaxSteps   = "picoflow.MaxSteps"
 	errNotWaiting = "picoflow.NotWaiting"
+	errNoStore    = "picoflow.NoStore"
 )
 
 // stepError is how a step failed, in the workflow: what a *runtime.NodeError
@@ -81,11 +82,13 @@ func failureText(err error) string {
 	return err.Error()
 }
 
-// runError is what [Run.Get] returns for the error of a flow's workflow:
+// RunError is what [Run.Get] returns for err, the error of a flow's
+// workflow, for a test that runs the workflow in the SDK's test
+// environment (testsuite), which has no client:
 // a *runtime.NodeError (its Err a *runtime.MergeError for a conflict in a
 // group, else the failure's message, which unwraps to Temporal's error),
 // an error matching runtime.ErrMaxSteps, or Temporal's error as it is.
-func runError(err error) error {
+func RunError(err error) error {
 	var app *temporal.ApplicationError
 	if !errors.As(err, &app) || (app.Type() != errNodeType && app.Type() != errMaxSteps) || !app.HasDetails() {
 		return err

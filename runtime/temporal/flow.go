@@ -125,7 +125,9 @@ func (fl *Flow[S]) Register(w WorkflowRegistry, opts []Option) {
 func (fl *Flow[S]) workflow(ctx workflow.Context, cfg config, in Input[S]) (*S, error) {
 	s := in.Store
 	if s == nil {
-		s = new(S)
+		// Started with the store itself, say, rather than an Input: an
+		// empty store would run without the .pico's defaults.
+		return nil, temporal.NewNonRetryableApplicationError("flow "+fl.Name+" was started without a store: start it with Start"+fl.Name+", whose input is a pftemporal.Input", errNoStore, nil)
 	}
 	st := &state{cfg: cfg, steps: in.Steps, maxSteps: fl.MaxSteps}
 	if cfg.maxSteps != nil {

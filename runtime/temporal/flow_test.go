@@ -394,3 +394,17 @@ func TestFallbackShapes(t *testing.T) {
 		}
 	}
 }
+
+// A workflow started with the store itself, rather than an Input, fails
+// at once instead of running on an empty store.
+func TestNoStore(t *testing.T) {
+	env := newEnv()
+	if err := flows.RegisterRetry(env, (&flows.Nodes{}).Retry()); err != nil {
+		t.Fatal(err)
+	}
+	env.ExecuteWorkflow("Retry", &flows.Job{Input: "x"})
+	err := env.GetWorkflowError()
+	if want := "flow Retry was started without a store: start it with StartRetry, whose input is a pftemporal.Input"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one saying %q", err, want)
+	}
+}

@@ -3,7 +3,7 @@
 // their calls and fail on request.
 package flows
 
-//go:generate go run github.com/digital-duck/picoflow-go/cmd/picoflow generate -temporal
+//go:generate go -C ../../../.. run ./cmd/picoflow generate -temporal runtime/temporal/internal/flows
 
 import (
 	"context"
