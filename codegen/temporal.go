@@ -122,6 +122,15 @@ func (g *gen) temporalFlow(fl *dsl.Flow) {
 	))
 
 	for _, n := range fl.Awaits {
+		if n.Prep != nil {
+			g.decl(wrapDoc(fmt.Sprintf("Question%s returns the question of the run waiting at node %s: "+
+				"its Prep's value, and true; false when the run waits elsewhere or not at all.", n.Name, n.Name)),
+				jen.Func().Params(jen.Id("r").Op("*").Id(t.Run)).Id("Question"+n.Name).Params(
+					jen.Id("ctx").Qual(contextPath, "Context"),
+				).Params(typ(n.Prep), jen.Bool(), jen.Error()).Block(
+					jen.Return(jen.Qual(temporalPath, "Question").Types(typ(n.Prep), jen.Id(store)).Call(jen.Id("ctx"), jen.Id("r").Dot("Run"), jen.Lit(n.Name))),
+				))
+		}
 		g.decl(wrapDoc(fmt.Sprintf("Resume%s gives answer to the run waiting at node %s, whose Post then "+
 			"runs with it, and returns once the run has taken it. A run that does not "+
 			"wait there refuses it, and goes on waiting.", n.Name, n.Name)), jen.Func().Params(jen.Id("r").Op("*").Id(t.Run)).Id("Resume"+n.Name).Params(

@@ -2,6 +2,8 @@ package temporal
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"go.temporal.io/sdk/client"
 )
@@ -90,4 +92,19 @@ func (r *Run[S]) Answer(ctx context.Context, node string, answer any) error {
 		return err
 	}
 	return h.Get(ctx, nil)
+}
+
+// Question returns the question of run r when it waits at await node
+// node: that node's Prep value, decoded as a Q; waiting is false when the
+// run waits elsewhere or not at all. The generated Question<Node> methods
+// call it with the node's prep type.
+func Question[Q, S any](ctx context.Context, r *Run[S], node string) (q Q, waiting bool, err error) {
+	w, err := r.Waiting(ctx)
+	if err != nil || w == nil || w.Node != node {
+		return q, false, err
+	}
+	if err := json.Unmarshal(w.Question, &q); err != nil {
+		return q, false, fmt.Errorf("flow %s: the question of %s: %w", w.Flow, node, err)
+	}
+	return q, true, nil
 }

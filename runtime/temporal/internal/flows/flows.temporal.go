@@ -655,6 +655,12 @@ func GetApprovalRun(c pftemporal.Client, id string) *ApprovalRun {
 	return &ApprovalRun{&pftemporal.Run[Job]{Client: c, ID: id}}
 }
 
+// QuestionApprove returns the question of the run waiting at node Approve: its
+// Prep's value, and true; false when the run waits elsewhere or not at all.
+func (r *ApprovalRun) QuestionApprove(ctx context.Context) (string, bool, error) {
+	return pftemporal.Question[string, Job](ctx, r.Run, "Approve")
+}
+
 // ResumeApprove gives answer to the run waiting at node Approve, whose Post
 // then runs with it, and returns once the run has taken it. A run that does
 // not wait there refuses it, and goes on waiting.
