@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,7 +173,7 @@ func (fl *Flow[S]) workflow(ctx workflow.Context, cfg config, in Input[S]) (*S, 
 func (fl *Flow[S]) awaits(out []string) []string {
 	for i := range fl.Members {
 		m := &fl.Members[i]
-		if m.Await && !contains(out, m.Name) {
+		if m.Await && !slices.Contains(out, m.Name) {
 			out = append(out, m.Name)
 		}
 		if m.Subflow != nil {
@@ -180,15 +181,6 @@ func (fl *Flow[S]) awaits(out []string) []string {
 		}
 	}
 	return out
-}
-
-func contains(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // continueAt is the error by which a flow asks the flows above it to
