@@ -367,6 +367,29 @@ func ask(ctx context.Context, c client.Client, cfg config, stdout, stderr io.Wri
 	return nil
 }
 
+// local runs flow Support in this process (the in-process runtime, as
+// examples/support does) for each query, with the nodes a worker runs on
+// Temporal, and prints the answers as ask does.
+func local(ctx context.Context, stdout io.Writer, queries []string) error {
+	flow := newSupport()
+	for _, q := range queries {
+		t := newTicket(q)
+		if err := flow.Run(ctx, t); err != nil {
+			return err
+		}
+		printAnswer(stdout, q, t)
+	}
+	return nil
+}
+
+// queryArgs are the questions of the command line, or the samples.
+func queryArgs(args []string) []string {
+	if len(args) == 0 {
+		return samples
+	}
+	return args
+}
+
 // warnNoWorker says on stderr that the runs will wait when no worker has
 // polled cfg's task queue lately.
 func warnNoWorker(ctx context.Context, c client.Client, cfg config, stderr io.Writer) {
@@ -413,10 +436,13 @@ var samples = []string{
 
 const usage = `usage: go run . [flags] worker
        go run . [flags] ask [-no-worker] [QUESTION...]
+       go run . local [QUESTION...]
 
 worker runs a worker of the task queue until interrupted. ask starts a run of
 flow Support per question (default: a few samples) and prints its answer; a
-worker in the process runs them unless -no-worker.
+worker in the process runs them unless -no-worker. local runs the same flow
+with the same nodes in this process, without Temporal (flow.Run), and prints
+the same answers.
 
 Flags (before or after the command):
 `
@@ -454,7 +480,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd := fs.Arg(0)
-	if cmd != "worker" && cmd != "ask" {
+	if cmd != "worker" && cmd != "ask" && cmd != "local" {
 		fmt.Fprintf(stderr, "unknown command %q\n", cmd)
 		fs.Usage()
 		return 2
@@ -466,6 +492,14 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cmd == "worker" && sub.NArg() > 0 {
 		fmt.Fprintln(stderr, "worker takes no arguments")
 		return 2
+	}
+
+	if cmd == "local" {
+		if err := local(ctx, stdout, queryArgs(sub.Args())); err != nil {
+			fmt.Fprintln(stderr, "support:", err)
+			return 1
+		}
+		return 0
 	}
 
 	level := slog.LevelWarn
@@ -482,11 +516,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cmd == "worker" {
 		err = work(ctx, c, cfg, stderr)
 	} else {
-		queries := sub.Args()
-		if len(queries) == 0 {
-			queries = samples
-		}
-		err = ask(ctx, c, cfg, stdout, stderr, queries)
+		err = ask(ctx, c, cfg, stdout, stderr, queryArgs(sub.Args()))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "support:", err)

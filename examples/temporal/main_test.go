@@ -78,21 +78,30 @@ func runIn(t *testing.T, env *testsuite.TestWorkflowEnvironment, query string) (
 // TestAnswers: the workflow answers as the flow does in process, and ask
 // prints the answers as examples/support prints them.
 func TestAnswers(t *testing.T) {
-	var out bytes.Buffer
-	for _, q := range []string{
+	questions := []string{
 		"How do I reset my password?",
 		"How do I export my data?",
 		"Where do I get an API token?",
 		"I was charged twice this month",
 		"Please refund the charge",
 		"What is the meaning of life?",
-	} {
+	}
+	var out bytes.Buffer
+	for _, q := range questions {
 		env, _ := newEnv(t, newSupport())
 		s, err := runIn(t, env, q)
 		if err != nil {
 			t.Fatalf("%q: %v", q, err)
 		}
 		printAnswer(&out, q, s)
+	}
+	// The same nodes in process, without Temporal: the same answers.
+	var local bytes.Buffer
+	if code := cli(context.Background(), append([]string{"local"}, questions...), &local, io.Discard); code != 0 {
+		t.Fatalf("local: exit status %d", code)
+	}
+	if local.String() != out.String() {
+		t.Errorf("in process:\n%s\non Temporal:\n%s", local.String(), out.String())
 	}
 	want := `Q: How do I reset my password? (faq)
 A: Choose "Forgot password" on the sign-in page; we email you a link that is valid for one hour.
@@ -327,7 +336,7 @@ func TestNoServer(t *testing.T) {
 
 // TestUsage: a missing or unknown command is bad usage.
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"serve"}, {"worker", "extra"}, {"-bogus", "ask"}} {
+	for _, args := range [][]string{nil, {"serve"}, {"worker", "extra"}, {"-bogus", "ask"}, {"local", "-no-worker"}} {
 		var stdout, stderr bytes.Buffer
 		if code := cli(context.Background(), args, &stdout, &stderr); code != 2 || stdout.Len() != 0 {
 			t.Errorf("%q: exit status %d, stdout %q; want 2 and nothing", args, code, stdout.String())
