@@ -3,6 +3,14 @@
 // a worker process killed in the middle of a run (kill_test.go), the
 // client's calls (client_test.go), the replay of recorded histories
 // (replay_test.go) and the cost of a step (bench_test.go).
+//
+// The histories in testdata are written again by
+//
+//	go test -run 'TestKill/anywhere|TestClient' -update
+//
+// and the benchmark runs with
+//
+//	go test -run '^$' -bench . -benchtime 3x -count 3
 package e2e_test
 
 import (

@@ -111,7 +111,7 @@ func seq(from, to int) []int {
 // runs again: the recorded Execs are 1..k, perhaps k once more, then
 // k+1..20, where k is the number recorded at the kill.
 //
-// In "anywhere" the kill comes up to 140 ms after the kth line, at the
+// In "anywhere" the kill comes up to 100 ms after the kth line, at the
 // end of Exec k or in Exec k+1 (each Exec takes 150 ms at least); in
 // "recorded" Exec waits 400 ms after recording its line, the kill comes
 // in that wait, and Exec k must run twice.
@@ -151,9 +151,9 @@ func testKill(t *testing.T, bin string, linger time.Duration) {
 	}
 
 	// Kill the worker once k Execs are recorded, k from 5 to 8, and up to
-	// 140 ms later. unseen is the last time the kth line was not there.
+	// 100 ms later. unseen is the last time the kth line was not there.
 	k := 5 + rand.IntN(4)
-	later := rand.N(140 * time.Millisecond)
+	later := rand.N(100 * time.Millisecond)
 	unseen := time.Now()
 	for len(execs(t, file)) < k {
 		if time.Since(begun) > time.Minute {
@@ -168,12 +168,16 @@ func testKill(t *testing.T, bin string, linger time.Duration) {
 	}
 	_ = w1.cmd.Wait()
 	killed := time.Now()
-	// inWait: the kill came in Exec k's wait after its line, for sure.
-	inWait := killed.Sub(unseen) < linger
 	before := execs(t, file)
-	n := len(before)
-	if n != k || !reflect.DeepEqual(before, seq(1, n)) {
-		t.Fatalf("recorded at the kill: %v, want 1..%d", before, k)
+	if len(before) < k || !reflect.DeepEqual(before, seq(1, len(before))) {
+		t.Fatalf("recorded at the kill: %v, want 1..%d or more", before, k)
+	}
+	// inWait: the kill came in Exec k's wait after its line, for sure.
+	inWait := killed.Sub(unseen) < linger && len(before) == k
+	if len(before) > k {
+		// The test was slow to kill: Exec k+1 recorded its line too.
+		t.Logf("recorded at the kill: %v, more than the %d waited for", before, k)
+		k = len(before)
 	}
 
 	startWorker(t, bin, addr, ns, file, dir, "worker2")
