@@ -38,12 +38,15 @@ type PostOutput struct {
 }
 
 // MaxJSON is the most bytes a store, or a value of Prep or Exec, may take
-// as JSON on Temporal: each travels in an activity's result, and Temporal
+// as JSON on Temporal. Each travels in an activity's result, and Temporal
 // refuses a payload over 2 MiB by default (the server's
-// limit.blobSize.error). The rest is left for the result's other fields
-// and metadata. A phase whose result is larger fails with an error that
-// says so, rather than the workflow task failing on the server.
-const MaxJSON = 2<<20 - 1<<10
+// limit.blobSize.error); but the results of local activities reach the
+// server together, in the completion of a workflow task, which its gRPC
+// frontend takes up to 4 MiB. At 1 MiB, a task always has room for one
+// more result and the workflow's own (see taskBudget). A phase whose
+// result is larger fails with an error that says so, rather than the
+// server refusing the workflow task, which would stop the run for good.
+const MaxJSON = 1 << 20
 
 // encode is v as JSON, within MaxJSON; what names v in the error.
 func encode(v any, what string) (json.RawMessage, error) {

@@ -3,9 +3,11 @@ package temporal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Client and StartOptions are the Temporal client's, named here so that a
@@ -88,10 +90,14 @@ func (r *Run[S]) Answer(ctx context.Context, node string, answer any) error {
 		Args:         []any{Value[any]{answer}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = h.Get(ctx, nil)
 	}
-	return h.Get(ctx, nil)
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == errNotWaiting {
+		return &remote{text: app.Message(), err: err} // without Temporal's decorations
+	}
+	return err
 }
 
 // Question returns the question of run r when it waits at await node

@@ -104,6 +104,10 @@ type state struct {
 	ran     int
 	waiting *Waiting
 	answer  json.RawMessage
+	// taskBytes counts the bytes of local activity results recorded in
+	// the current workflow task, and inflight reserves MaxJSON for each
+	// one running (see local).
+	taskBytes, inflight int
 }
 
 // WorkflowRegistry is where a flow's workflow is registered: a
@@ -146,7 +150,7 @@ func (fl *Flow[S]) workflow(ctx workflow.Context, cfg config, in Input[S]) (*S, 
 			return nil
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a Value[json.RawMessage]) error {
 			if st.waiting == nil || st.waiting.Node != node || st.answer != nil {
-				return temporal.NewApplicationError("flow "+fl.Name+" is not waiting at "+node, errNotWaiting)
+				return temporal.NewNonRetryableApplicationError("flow "+fl.Name+" is not waiting at "+node, errNotWaiting, nil)
 			}
 			return nil
 		}}); err != nil {

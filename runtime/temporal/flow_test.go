@@ -408,3 +408,30 @@ func TestNoStore(t *testing.T) {
 		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }
+
+// A loop of nodes without Exec records a Post result per step in one
+// workflow task; before their bytes would pass what the server takes in
+// one request, the task is ended with a timer.
+func TestTaskBudget(t *testing.T) {
+	for _, c := range []struct {
+		pad    int
+		timers int
+	}{
+		{10 << 10, 0},  // 10 steps of 10 KiB: all in one task
+		{600 << 10, 2}, // 600 KiB: a timer after each four Posts
+	} {
+		env := newEnv()
+		if err := flows.RegisterLoop(env, (&flows.Nodes{}).Loop()); err != nil {
+			t.Fatal(err)
+		}
+		timers := 0
+		env.SetOnTimerScheduledListener(func(string, time.Duration) { timers++ })
+		s, err := run(t, env, "Loop", &flows.Job{Target: 9, Note: strings.Repeat("n", c.pad)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Count != 9 || timers != c.timers {
+			t.Errorf("pad %d: count %d with %d timers; want 9 with %d", c.pad, s.Count, timers, c.timers)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package temporal
 import (
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/digital-duck/picoflow-go/runtime"
 	"go.temporal.io/sdk/temporal"
@@ -36,7 +37,9 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 	in := PostInput{Store: store}
 	if m.Prep {
 		var p Value[json.RawMessage]
-		if err := workflow.ExecuteLocalActivity(local, name+"Prep", in.Store).Get(ctx, &p); err != nil {
+		// Prep's value is recorded, and sent on as the Exec activity's
+		// input in the same task.
+		if err := st.local(local, name+"Prep", in.Store, &p, func() int { return 2 * len(p.Value) }); err != nil {
 			return 0, fail(runtime.PhasePrep, err)
 		}
 		in.Prep = p.Value
@@ -46,21 +49,20 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 		st.waiting = &Waiting{Flow: fl.Name, Node: m.Name, Step: step, Question: in.Prep}
 		err := workflow.Await(ctx, func() bool { return st.answer != nil })
 		in.Exec, st.waiting, st.answer = st.answer, nil, nil
+		st.taskBytes = 0 // the answer came in a workflow task of its own
 		if err != nil {
 			return 0, err
 		}
 	case m.Exec:
 		e, err := fl.exec(ctx, st, name, m, in.Prep)
+		st.taskBytes = 0 // the activity's result came in a workflow task of its own
 		if err != nil {
 			return 0, fail(runtime.PhaseExec, err)
 		}
 		in.Exec = e
 	}
-	out := struct {
-		Store  *S  `json:"store"`
-		Action int `json:"action"`
-	}{Store: new(S)}
-	if err := workflow.ExecuteLocalActivity(local, name+"Post", in).Get(ctx, &out); err != nil {
+	var out PostOutput
+	if err := st.local(local, name+"Post", in, &out, func() int { return len(out.Store) }); err != nil {
 		phase := runtime.PhasePost
 		var app *temporal.ApplicationError
 		if errors.As(err, &app) && app.Type() == errPrep {
@@ -68,9 +70,46 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 		}
 		return 0, fail(phase, err)
 	}
-	*s = *out.Store
+	var after S
+	if err := json.Unmarshal(out.Store, &after); err != nil {
+		return 0, fail(runtime.PhasePost, err)
+	}
+	*s = after
 	return out.Action, nil
 }
+
+// taskBudget is the most bytes of local activity results that one workflow
+// task may carry: they reach the server in one request, which its gRPC
+// frontend takes up to 4 MiB, and the workflow's result (a store) may come
+// with them. Regular activities and waits end a task; a run of local
+// activities (a loop of nodes without Exec, a group's Posts) would not.
+const taskBudget = 4<<20 - 64<<10
+
+// local runs local activity name on arg into out, whose size (in bytes of
+// JSON) size tells once it has run. When the results recorded in the
+// current workflow task leave no room for this one and the workflow's
+// result, each at most MaxJSON, it first ends the task with a timer of a
+// millisecond: otherwise the server would refuse the task's completion,
+// and the run would retry it forever.
+func (st *state) local(ctx workflow.Context, name string, arg, out any, size func() int) error {
+	if st.taskBytes+st.inflight+2*MaxJSON > taskBudget {
+		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+		st.taskBytes = 0
+	}
+	st.inflight += MaxJSON // a parallel member's may run in the same task
+	err := workflow.ExecuteLocalActivity(ctx, name, arg).Get(ctx, out)
+	st.inflight -= MaxJSON
+	if err == nil {
+		st.taskBytes += size() + resultOverhead
+	}
+	return err
+}
+
+// resultOverhead bounds the bytes a local activity's result adds to its
+// JSON: the marker's fields and the payload's metadata.
+const resultOverhead = 512
 
 // exec runs m's Exec on prep (JSON) as an activity named name+"Exec",
 // per element for a batch node, with the node's policy, and returns its
