@@ -55,7 +55,6 @@ func (fl *Flow[S]) node(ctx workflow.Context, st *state, prefix string, s *S, m 
 		}
 	case m.Exec:
 		e, err := fl.exec(ctx, st, name, m, in.Prep)
-		st.taskBytes = 0 // the activity's result came in a workflow task of its own
 		if err != nil {
 			return 0, fail(runtime.PhaseExec, err)
 		}
@@ -118,14 +117,14 @@ func (fl *Flow[S]) exec(ctx workflow.Context, st *state, name string, m *Member[
 	p := st.cfg.policyFor(m.Name, m.Policy)
 	ctx = workflow.WithActivityOptions(ctx, ActivityOptions(p))
 	if !m.Batch {
-		return execOne(ctx, name, m, prep)
+		return execOne(ctx, st, name, m, prep)
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(prep, &items); err != nil {
 		return nil, err
 	}
 	results, err := execBatch(ctx, p.Parallel, len(items), func(ctx workflow.Context, i int) (json.RawMessage, error) {
-		return execOne(ctx, name, m, items[i])
+		return execOne(ctx, st, name, m, items[i])
 	})
 	if err != nil {
 		return nil, err
@@ -135,13 +134,16 @@ func (fl *Flow[S]) exec(ctx workflow.Context, st *state, name string, m *Member[
 
 // execOne runs the Exec activity once (with its attempts) on arg, and the
 // fallback activity when every attempt failed and the node has one.
-func execOne[S any](ctx workflow.Context, name string, m *Member[S], arg json.RawMessage) (json.RawMessage, error) {
+func execOne[S any](ctx workflow.Context, st *state, name string, m *Member[S], arg json.RawMessage) (json.RawMessage, error) {
 	var args []any
 	if m.Prep {
 		args = append(args, arg)
 	}
 	var e Value[json.RawMessage]
 	err := workflow.ExecuteActivity(ctx, name+"Exec", args...).Get(ctx, &e)
+	if !temporal.IsCanceledError(err) {
+		st.taskBytes = 0 // the activity's end came in a workflow task of its own
+	}
 	if err != nil && m.Fallback && !temporal.IsCanceledError(err) {
 		// ExecFallback is called once, as in the runtime: not retried.
 		opts := workflow.GetActivityOptions(ctx)
