@@ -90,9 +90,9 @@ const taskBudget = 4<<20 - 64<<10
 // result, each at most MaxJSON, it first ends the task with a timer of a
 // millisecond: otherwise the server would refuse the task's completion,
 // and the run would retry it forever. A local activity running reserves
-// MaxJSON; what this does not bound is the input of the activities a
-// task schedules, Exec's after Prep: parallel members whose Prep values
-// are each near MaxJSON could still overfill one task together.
+// MaxJSON, though a Prep's value goes out twice (recorded, and as Exec's
+// input): parallel members whose Prep values are each near MaxJSON could
+// still overfill one task together.
 func (st *state) local(ctx workflow.Context, name string, arg, out any, size func() int) error {
 	if st.taskBytes+st.inflight+2*MaxJSON > taskBudget {
 		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
