@@ -54,20 +54,11 @@ const runtimeVersion = "SupportPackageIsVersion4"
 
 // Generate returns the gofmt-formatted Go source of X.pico.go for m.
 func Generate(m *dsl.Model, opts Options) ([]byte, error) {
-	if m == nil || m.Store == nil {
-		return nil, errors.New("codegen: the model has no store")
-	}
-	g := &gen{m: m, src: filepath.Base(m.Filename), schema: schema(m.Store)}
-	pkg := cmp.Or(m.Package, opts.Package)
-	if pkg == "" {
-		return nil, fmt.Errorf("codegen: %s has no package clause and no package name was given", g.src)
-	}
-	if !token.IsIdentifier(pkg) {
-		return nil, fmt.Errorf("codegen: %q is not a valid package name", pkg)
-	}
-	if err := lineSafe(g.src); err != nil {
+	g, pkg, err := newGen(m, opts)
+	if err != nil {
 		return nil, err
 	}
+	g.schema = schema(m.Store)
 	g.versionGuard()
 	g.positions()
 	g.store()
@@ -91,6 +82,26 @@ func Generate(m *dsl.Model, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	return restoreLines(groupImports(out), g.restore()), nil
+}
+
+// newGen begins generating a file for m, in the package it returns: the
+// .pico's, else opts.Package.
+func newGen(m *dsl.Model, opts Options) (*gen, string, error) {
+	if m == nil || m.Store == nil {
+		return nil, "", errors.New("codegen: the model has no store")
+	}
+	g := &gen{m: m, src: filepath.Base(m.Filename)}
+	pkg := cmp.Or(m.Package, opts.Package)
+	if pkg == "" {
+		return nil, "", fmt.Errorf("codegen: %s has no package clause and no package name was given", g.src)
+	}
+	if !token.IsIdentifier(pkg) {
+		return nil, "", fmt.Errorf("codegen: %q is not a valid package name", pkg)
+	}
+	if err := lineSafe(g.src); err != nil {
+		return nil, "", err
+	}
+	return g, pkg, nil
 }
 
 // SourceRecord is the comment line of a generated file that records the

@@ -1,10 +1,7 @@
 package codegen
 
 import (
-	"cmp"
-	"errors"
 	"fmt"
-	"go/token"
 	"path/filepath"
 	"strings"
 
@@ -34,18 +31,8 @@ func TemporalFile(pico string) string {
 // await nodes). It builds on X.pico.go's unexported helpers, in the same
 // package.
 func GenerateTemporal(m *dsl.Model, opts Options) ([]byte, error) {
-	if m == nil || m.Store == nil {
-		return nil, errors.New("codegen: the model has no store")
-	}
-	g := &gen{m: m, src: filepath.Base(m.Filename)}
-	pkg := cmp.Or(m.Package, opts.Package)
-	if pkg == "" {
-		return nil, fmt.Errorf("codegen: %s has no package clause and no package name was given", g.src)
-	}
-	if !token.IsIdentifier(pkg) {
-		return nil, fmt.Errorf("codegen: %q is not a valid package name", pkg)
-	}
-	if err := lineSafe(g.src); err != nil {
+	g, pkg, err := newGen(m, opts)
+	if err != nil {
 		return nil, err
 	}
 	g.decl(wrapDoc("An \"undefined: pftemporal."+temporalVersion+"\" error here means that this "+

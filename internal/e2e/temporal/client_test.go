@@ -50,6 +50,9 @@ func TestClient(t *testing.T) {
 			return nil
 		}
 		w := waitAt("Ask")
+		if got, err := run.Store(ctx); err != nil || got.Input != "v2" {
+			t.Errorf("Store while waiting: %+v, %v; want the store begun with input v2", got, err)
+		}
 		if q, ok, err := run.QuestionAsk(ctx); q != "may I ship v2?" || !ok || err != nil {
 			t.Errorf("QuestionAsk: %q, %v, %v", q, ok, err)
 		}
